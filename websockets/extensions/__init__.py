@@ -1,0 +1,1 @@
+"""WebSocket extensions (RFC 6455 9): the interface and permessage-deflate."""
