@@ -5,6 +5,7 @@ import re
 
 import setuptools
 
+
 root = pathlib.Path(__file__).parent
 version = re.search(
     r'^version = "([^"]+)"', (root / "websockets" / "version.py").read_text(), re.M

@@ -202,11 +202,12 @@ class Frame(NamedTuple):
             ProtocolError: if the frame contains incorrect values.
 
         """
+        # Check before encoding: extensions may set reserved bits (RFC 6455 5.2).
+        self.check()
         frame = self
         if extensions:
             for extension in extensions:
                 frame = extension.encode(frame)
-        frame.check()
         return serialize_frame(frame, mask)
 
     def write(
@@ -330,7 +331,8 @@ def decode_header(
     masked = bool(second & 0x80)
     if masked is not mask:
         # RFC 6455 5.1: clients mask every frame, servers never do.
-        raise ProtocolError("incorrect masking: expected a " + ("masked" if mask else "unmasked") + " frame")
+        expected = "a masked" if mask else "an unmasked"
+        raise ProtocolError(f"incorrect masking: expected {expected} frame")
     opcode = first & 0x0F
     if opcode not in DATA_OPCODES and opcode not in CTRL_OPCODES:
         raise ProtocolError(f"invalid opcode: {opcode}")
@@ -343,14 +345,19 @@ def check_length(opcode: int, length: int, max_size: Optional[int]) -> None:
     """
     Reject a payload length before any of the payload is read.
 
+    ``max_size`` applies to data frames only.
+
     Raises:
         ProtocolError: for a control frame over 125 bytes (RFC 6455 5.5) or a
             length with its most significant bit set (RFC 6455 5.2).
         PayloadTooBig: if ``length`` exceeds ``max_size``.
 
     """
-    if opcode >= OP_CLOSE and length > MAX_CONTROL_PAYLOAD:
-        raise ProtocolError(f"control frame of {length} bytes, over 125")
+    if opcode >= OP_CLOSE:
+        # Control frames are bounded by RFC 6455 5.5, not by max_size.
+        if length > MAX_CONTROL_PAYLOAD:
+            raise ProtocolError(f"control frame of {length} bytes, over 125")
+        return
     if length >= 1 << 63:
         raise ProtocolError("payload length with the most significant bit set")
     if max_size is not None and length > max_size:
@@ -374,8 +381,10 @@ def prepare_data(data: Any) -> Tuple[int, bytes]:
     if isinstance(data, (bytes, bytearray)):
         return OP_BINARY, data
     if isinstance(data, memoryview):
+        # A view of multi-byte items has fewer items than bytes: cast it to
+        # bytes, so that len() gives the payload length in the frame header.
         if data.c_contiguous:
-            return OP_BINARY, data
+            return OP_BINARY, data.cast("B")
         return OP_BINARY, data.tobytes()
     raise TypeError(f"data must be str or bytes-like, not {type(data).__name__}")
 

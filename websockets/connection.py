@@ -1,0 +1,569 @@
+"""
+Sans-I/O core of the data transfer phase (RFC 6455 5 to 8).
+
+:class:`Connection` does no I/O and has no clock: feed it the bytes received
+with :meth:`~Connection.receive_data` and :meth:`~Connection.receive_eof`,
+ask it to send messages and control frames, then collect what happened with
+:meth:`~Connection.events_received` and the bytes to write with
+:meth:`~Connection.data_to_send`.
+
+Events are complete messages, as :class:`str` for Text and :class:`bytes` for
+Binary, and the control frames received, as :class:`~websockets.framing.Frame`
+(PING, PONG and CLOSE). Pings are answered automatically; the closing
+handshake is driven by the core.
+
+"""
+
+import codecs
+import enum
+import logging
+from typing import Any, Generator, List, Optional, Sequence, Union
+
+from .exceptions import (
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    InvalidState,
+    PayloadTooBig,
+    ProtocolError,
+)
+from .extensions.base import Extension
+from .framing import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONT,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    Frame,
+    parse_close,
+    parse_frame,
+    serialize_close,
+)
+
+
+__all__ = [
+    "CLIENT",
+    "CLOSED",
+    "CLOSING",
+    "CONNECTING",
+    "OPEN",
+    "SERVER",
+    "CloseReason",
+    "Connection",
+    "Event",
+    "Side",
+    "State",
+]
+
+logger = logging.getLogger("websockets.protocol")
+
+
+class Side(enum.IntEnum):
+    """Role of an endpoint: servers receive masked frames, clients send them."""
+
+    SERVER = 0
+    CLIENT = 1
+
+
+SERVER = Side.SERVER
+CLIENT = Side.CLIENT
+
+
+class State(enum.IntEnum):
+    """State of a WebSocket connection (RFC 6455 4 and 7)."""
+
+    CONNECTING = 0
+    OPEN = 1
+    CLOSING = 2
+    CLOSED = 3
+
+
+CONNECTING = State.CONNECTING
+OPEN = State.OPEN
+CLOSING = State.CLOSING
+CLOSED = State.CLOSED
+
+
+class CloseReason(enum.Enum):
+    """Why a connection ended, for logs and metrics."""
+
+    PEER_CLOSE = "peer closed"
+    LOCAL_CLOSE = "closed locally"
+    TRANSPORT_LOST = "transport lost"
+    PROTOCOL_ERROR = "protocol error"
+    INVALID_DATA = "invalid data"
+    MESSAGE_TOO_BIG = "message too big"
+    KEEPALIVE_TIMEOUT = "keepalive timeout"
+    SHUTDOWN = "server shutdown"
+    INTERNAL_ERROR = "internal error"
+
+
+Event = Union[str, bytes, Frame]
+"""What :meth:`Connection.events_received` returns: a message or a control frame."""
+
+# RFC 6455 5.5: control frames carry at most 125 bytes, 2 of which are the
+# close code in a close frame.
+MAX_CLOSE_REASON = 123
+
+_utf8_decoder = codecs.getincrementaldecoder("utf-8")
+
+
+class Connection:
+    """
+    Sans-I/O WebSocket connection, in the data transfer phase.
+
+    Args:
+        side: :data:`CLIENT` or :data:`SERVER`.
+        state: initial state; :data:`OPEN` once the opening handshake is
+            done. A connection created in :data:`CONNECTING` is opened with
+            :meth:`open`.
+        max_size: maximum size of incoming messages in bytes, after
+            decompression; ``None`` disables the limit.
+        extensions: negotiated extensions, in the order of the handshake.
+
+    """
+
+    def __init__(
+        self,
+        side: Side,
+        *,
+        state: State = OPEN,
+        max_size: Optional[int] = 2**20,
+        extensions: Optional[Sequence[Extension]] = None,
+    ) -> None:
+        self.side = side
+        self.state = state
+        self.max_size = max_size
+        self.extensions: List[Extension] = list(extensions or [])
+        # Only computed once: debug logs cost nothing when disabled.
+        self.debug = logger.isEnabledFor(logging.DEBUG)
+
+        # Closing handshake (RFC 6455 7.1.5 and 7.1.6).
+        self.close_rcvd: Optional[Frame] = None
+        self.close_rcvd_code: Optional[int] = None
+        self.close_rcvd_reason = ""
+        self.close_sent_code: Optional[int] = None
+        self.close_sent_reason = ""
+        self.eof_sent = False
+        self.eof_rcvd = False
+        self.close_cause: Optional[CloseReason] = None
+        self.failure: Optional[BaseException] = None
+        self._failed = False
+
+        # Incoming bytes and the frame parser waiting for them.
+        self._buffer = bytearray()
+        self._parser: Optional[Generator[int, bytes, Frame]] = None
+        self._need = 0
+        self._discard = False
+
+        # Incoming fragmented message.
+        self._msg_opcode: Optional[int] = None
+        self._msg_chunks: List[Any] = []
+        self._msg_size = 0
+        self._msg_decoder: Optional[codecs.IncrementalDecoder] = None
+
+        # Outgoing fragmented message.
+        self._send_fragmented = False
+
+        self._events: List[Event] = []
+        self._output: List[bytes] = []
+
+    def open(self, extensions: Optional[Sequence[Extension]] = None) -> None:
+        """
+        Move from :data:`CONNECTING` to :data:`OPEN` after the opening handshake.
+
+        Args:
+            extensions: extensions negotiated in the handshake.
+
+        Raises:
+            InvalidState: if the connection isn't :data:`CONNECTING`.
+
+        """
+        if self.state is not CONNECTING:
+            raise InvalidState(f"cannot open a connection in state {self.state.name}")
+        self.extensions = list(extensions or [])
+        self.state = OPEN  # RFC 6455 4.1 and 4.2.2: the connection is established
+
+    # Public API: receive.
+
+    def receive_data(self, data: Union[bytes, bytearray, memoryview]) -> None:
+        """
+        Feed bytes received from the network.
+
+        Complete frames are parsed at once; a partial frame waits for more
+        bytes. Protocol violations fail the connection with the close code of
+        RFC 6455 7.4.1 rather than raise.
+
+        """
+        if self._discard or self.eof_rcvd:
+            return
+        buffer = self._buffer
+        buffer += data
+        if len(buffer) < self._need:
+            return
+        try:
+            self._parse(buffer)
+        except ProtocolError as exc:
+            self._fail_on(exc, 1002, CloseReason.PROTOCOL_ERROR)
+        except UnicodeDecodeError as exc:
+            self._fail_on(exc, 1007, CloseReason.INVALID_DATA)
+        except PayloadTooBig as exc:
+            if self._msg_size:
+                exc = PayloadTooBig(
+                    f"fragmented message over max_size {self.max_size}: "
+                    f"{self._msg_size} bytes received, then {exc}"
+                )
+            self._fail_on(exc, 1009, CloseReason.MESSAGE_TOO_BIG)
+        except Exception as exc:
+            logger.error("unexpected error while parsing frames", exc_info=True)
+            self._fail_on(exc, 1011, CloseReason.INTERNAL_ERROR)
+
+    def receive_eof(self) -> None:
+        """
+        Record that the peer closed its side of the TCP connection.
+
+        After this, the connection is :data:`CLOSED`. Without a close frame
+        received first, the close code is 1006 (RFC 6455 7.1.5).
+
+        """
+        if self.eof_rcvd:
+            return
+        self.eof_rcvd = True
+        self._discard = True
+        if self.close_cause is None:
+            self.close_cause = CloseReason.TRANSPORT_LOST
+        self.state = CLOSED  # RFC 6455 7.1.4: the WebSocket connection is closed
+        # A client closes its side once the server has (RFC 6455 7.1.1).
+        if not self.eof_sent:
+            self._send_eof()
+
+    def events_received(self) -> List[Event]:
+        """Return the events received since the last call, oldest first."""
+        events, self._events = self._events, []
+        return events
+
+    def data_to_send(self) -> List[bytes]:
+        """
+        Return the bytes to write since the last call, in order.
+
+        An empty ``bytes`` means: half-close the connection now (send EOF),
+        after writing everything before it.
+
+        """
+        output, self._output = self._output, []
+        return output
+
+    def close_expected(self) -> bool:
+        """
+        Tell whether the peer should now close the TCP connection.
+
+        When it's true, a caller starts a timeout and closes the TCP connection
+        itself if the peer doesn't (RFC 6455 7.1.1).
+
+        """
+        return self.state is CLOSING or self.eof_sent
+
+    # Public API: send.
+
+    def send_text(self, data: bytes, fin: bool = True) -> None:
+        """Send a Text frame, already encoded in UTF-8, starting a message."""
+        self._send_data(OP_TEXT, data, fin)
+
+    def send_binary(self, data: bytes, fin: bool = True) -> None:
+        """Send a Binary frame, starting a message."""
+        self._send_data(OP_BINARY, data, fin)
+
+    def send_continuation(self, data: bytes, fin: bool) -> None:
+        """
+        Send a Continuation frame of the message being sent.
+
+        Raises:
+            InvalidState: if no fragmented message is being sent.
+
+        """
+        if not self._send_fragmented:
+            raise InvalidState("no fragmented message is being sent")
+        self._send_data(OP_CONT, data, fin)
+
+    def send_ping(self, data: bytes) -> None:
+        """Send a Ping frame (RFC 6455 5.5.2)."""
+        self._send_control(OP_PING, data)
+
+    def send_pong(self, data: bytes) -> None:
+        """Send a Pong frame (RFC 6455 5.5.3)."""
+        self._send_control(OP_PONG, data)
+
+    def send_close(self, code: Optional[int] = None, reason: str = "") -> None:
+        """
+        Start the closing handshake by sending a Close frame (RFC 6455 7.1.2).
+
+        Args:
+            code: close code; ``None`` sends a Close frame without a payload.
+            reason: close reason, at most 123 bytes once UTF-8 encoded.
+
+        Raises:
+            InvalidState: if the connection isn't open.
+            ProtocolError: if the code may not be sent or the reason is too long.
+
+        """
+        if self.state is not OPEN:
+            raise InvalidState(f"cannot close a connection in state {self.state.name}")
+        if code is None:
+            if reason:
+                raise ProtocolError("cannot send a reason without a code")
+            data = b""
+        else:
+            data = serialize_close(code, reason)
+            if len(data) > 125:
+                raise ProtocolError(
+                    f"close reason of {len(data) - 2} bytes, over {MAX_CLOSE_REASON}"
+                )
+        self._write_close(code, reason, data)
+        if self.close_cause is None:
+            self.close_cause = CloseReason.LOCAL_CLOSE
+
+    def fail(
+        self,
+        code: int,
+        reason: str = "",
+        cause: CloseReason = CloseReason.INTERNAL_ERROR,
+    ) -> None:
+        """
+        Fail the connection (RFC 6455 7.1.7).
+
+        Send a Close frame with ``code`` if the connection is open, stop
+        processing incoming data, and half-close the TCP connection.
+
+        """
+        self._failed = True
+        if self.state is OPEN and code != 1006:
+            reason = truncate_reason(reason)
+            self._write_close(code, reason, serialize_close(code, reason))
+        if self.close_cause is None:
+            self.close_cause = cause
+        self._discard = True
+        self._buffer.clear()
+        self._parser = None
+        self._need = 0
+        if self.state is OPEN or self.state is CONNECTING:
+            self.state = CLOSING
+        if not self.eof_sent:
+            self._send_eof()
+
+    # Properties for the adapter.
+
+    @property
+    def close_code(self) -> Optional[int]:
+        """
+        Close code of the connection, once it's known; else ``None``.
+
+        This is the code of the Close frame received (1005 if it had none,
+        RFC 6455 7.1.5). When the connection ended without one, it's the code
+        of the Close frame sent when failing the connection, else 1006.
+
+        """
+        if self.close_rcvd_code is not None:
+            return self.close_rcvd_code
+        if self.state is CLOSED or self._discard:
+            if self._failed and self.close_sent_code is not None:
+                return self.close_sent_code
+            return 1006
+        return None
+
+    @property
+    def close_reason(self) -> str:
+        """Close reason matching :attr:`close_code`."""
+        if self.close_rcvd_code is not None:
+            return self.close_rcvd_reason
+        if self._failed and self.close_sent_code is not None:
+            return self.close_sent_reason
+        return ""
+
+    @property
+    def receiving(self) -> bool:
+        """Tell whether more messages may still be received."""
+        return self.close_rcvd is None and not self._discard
+
+    def close_exc(self) -> ConnectionClosed:
+        """Build the exception for an interaction with the closed connection."""
+        code = self.close_code
+        if code is None:
+            code = 1006
+        reason = self.close_reason
+        exc: ConnectionClosed
+        if code == 1000 or code == 1001:
+            exc = ConnectionClosedOK(code, reason)
+        else:
+            exc = ConnectionClosedError(code, reason)
+        exc.__cause__ = self.failure
+        return exc
+
+    # Private: parsing.
+
+    def _parse(self, buffer: bytearray) -> None:
+        """Parse every complete frame in ``buffer``."""
+        mask = self.side is SERVER
+        while True:
+            parser = self._parser
+            if parser is None:
+                if len(buffer) < 2:
+                    self._need = 2
+                    return
+                max_size = self.max_size
+                if max_size is not None:
+                    max_size -= self._msg_size
+                parser = parse_frame(
+                    mask=mask, max_size=max_size, extensions=self.extensions
+                )
+                need = next(parser)
+            else:
+                need = self._need
+            try:
+                while len(buffer) >= need:
+                    if need > 512:
+                        # Copy a large payload once rather than twice.
+                        with memoryview(buffer) as view:
+                            chunk = view[:need].tobytes()
+                    else:
+                        chunk = bytes(buffer[:need])
+                    del buffer[:need]
+                    need = parser.send(chunk)
+            except StopIteration as exc:
+                self._parser = None
+                self._need = 0
+                self._receive_frame(exc.value)
+                if self._discard or self.close_rcvd is not None:
+                    # RFC 6455 5.5.1: nothing follows a Close frame.
+                    buffer.clear()
+                    return
+                continue
+            self._parser = parser
+            self._need = need
+            return
+
+    def _receive_frame(self, frame: Frame) -> None:
+        """Process one incoming frame."""
+        if self.debug:
+            logger.debug("< %s", frame)
+        opcode = frame.opcode
+        if opcode == OP_TEXT or opcode == OP_BINARY:
+            if self._msg_opcode is not None:
+                raise ProtocolError("expected a continuation frame")
+            if frame.fin:
+                # Fast path: a message in one frame.
+                self._events.append(
+                    frame.data.decode() if opcode == OP_TEXT else frame.data
+                )
+                return
+            self._msg_opcode = opcode
+            self._msg_size = len(frame.data)
+            if opcode == OP_TEXT:
+                self._msg_decoder = _utf8_decoder()
+                self._msg_chunks = [self._msg_decoder.decode(frame.data)]
+            else:
+                self._msg_chunks = [frame.data]
+        elif opcode == OP_CONT:
+            if self._msg_opcode is None:
+                raise ProtocolError("unexpected continuation frame")
+            self._msg_size += len(frame.data)
+            decoder = self._msg_decoder
+            if decoder is not None:
+                self._msg_chunks.append(decoder.decode(frame.data, frame.fin))
+            else:
+                self._msg_chunks.append(frame.data)
+            if frame.fin:
+                message: Any = ("" if decoder is not None else b"").join(
+                    self._msg_chunks
+                )
+                self._msg_opcode = None
+                self._msg_chunks = []
+                self._msg_size = 0
+                self._msg_decoder = None
+                self._events.append(message)
+        elif opcode == OP_PING:
+            # RFC 6455 5.5.2: answer with a Pong carrying the same data.
+            if self.state is OPEN:
+                self._send_control(OP_PONG, frame.data)
+            self._events.append(frame)
+        elif opcode == OP_PONG:
+            self._events.append(frame)
+        else:  # OP_CLOSE
+            self._receive_close(frame)
+
+    def _receive_close(self, frame: Frame) -> None:
+        """Process a Close frame (RFC 6455 5.5.1 and 7.1.5)."""
+        code, reason = parse_close(frame.data)
+        self.close_rcvd = frame
+        self.close_rcvd_code = code
+        self.close_rcvd_reason = reason
+        if self.state is OPEN:
+            # RFC 6455 5.5.1: echo the status code.
+            self.close_cause = CloseReason.PEER_CLOSE
+            data = frame.data[:2]
+            self._write_close(None if code == 1005 else code, "", data)
+        if self._msg_opcode is not None:
+            # A fragmented message interrupted by the closing handshake is lost.
+            self._msg_opcode = None
+            self._msg_chunks = []
+            self._msg_decoder = None
+        self._events.append(frame)
+        self.state = CLOSING  # RFC 6455 7.1.3: the closing handshake is started
+        # RFC 6455 7.1.1: the server closes the TCP connection first.
+        if self.side is SERVER and not self.eof_sent:
+            self._send_eof()
+
+    def _fail_on(self, exc: BaseException, code: int, cause: CloseReason) -> None:
+        """Fail the connection because of ``exc`` raised while parsing."""
+        if self.debug:
+            logger.debug("! failing connection: %s", exc)
+        self.failure = exc
+        if isinstance(exc, UnicodeDecodeError):
+            reason = f"invalid UTF-8 at position {exc.start}"
+        elif code == 1011:
+            reason = "internal error"
+        else:
+            reason = str(exc)
+        self.fail(code, reason, cause)
+
+    # Private: sending.
+
+    def _send_data(self, opcode: int, data: bytes, fin: bool) -> None:
+        if self.state is not OPEN:
+            raise InvalidState(f"cannot send data in state {self.state.name}")
+        if opcode != OP_CONT and self._send_fragmented:
+            raise InvalidState("a fragmented message is being sent")
+        self._send_fragmented = not fin
+        self._write(Frame(fin, opcode, data))
+
+    def _send_control(self, opcode: int, data: bytes) -> None:
+        if self.state is not OPEN:
+            raise InvalidState(
+                f"cannot send a control frame in state {self.state.name}"
+            )
+        self._write(Frame(True, opcode, data))
+
+    def _write_close(self, code: Optional[int], reason: str, data: bytes) -> None:
+        self.close_sent_code = 1005 if code is None else code
+        self.close_sent_reason = reason
+        self._write(Frame(True, OP_CLOSE, data))
+        self.state = CLOSING  # RFC 6455 7.1.2: the closing handshake is started
+
+    def _write(self, frame: Frame) -> None:
+        if self.debug:
+            logger.debug("> %s", frame)
+        self._output.append(
+            frame.serialize(mask=self.side is CLIENT, extensions=self.extensions)
+        )
+
+    def _send_eof(self) -> None:
+        self.eof_sent = True
+        self._output.append(b"")
+
+
+def truncate_reason(reason: str) -> str:
+    """Shorten a close reason to fit in a Close frame, on a UTF-8 boundary."""
+    encoded = reason.encode("utf-8")
+    if len(encoded) <= MAX_CLOSE_REASON:
+        return reason
+    return encoded[: MAX_CLOSE_REASON - 3].decode("utf-8", "ignore") + "..."

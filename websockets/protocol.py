@@ -1,0 +1,844 @@
+"""
+:class:`WebSocketCommonProtocol`: the data transfer phase on asyncio (RFC 6455 5 to 8).
+
+The protocol is a thin adapter around the Sans-I/O core in
+:mod:`websockets.connection`: bytes received from the transport go into the
+core, and what the core produces goes out to the transport (bytes) and to the
+application (messages in a queue read by :meth:`~WebSocketCommonProtocol.recv`,
+pongs that complete the waiters of :meth:`~WebSocketCommonProtocol.ping`).
+No coroutine runs per frame; timeouts are timer callbacks.
+
+"""
+
+import asyncio
+import collections
+import logging
+import random
+import struct
+import warnings
+from typing import (
+    Any,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Deque,
+    Dict,
+    Generator,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    TypeVar,
+    Union,
+    cast,
+)
+
+from .connection import (
+    CLOSED,
+    CLOSING,
+    CONNECTING,
+    OPEN,
+    SERVER,
+    CloseReason,
+    Connection,
+    Side,
+    State,
+)
+from .exceptions import ConnectionClosedOK, InvalidState
+from .extensions.base import Extension
+from .framing import OP_PONG, OP_TEXT, Frame, encode_data, prepare_data
+from .http import Headers, LineReader
+from .typing import Data, Subprotocol
+
+
+__all__ = ["WebSocketCommonProtocol"]
+
+logger = logging.getLogger("websockets.protocol")
+
+T = TypeVar("T")
+
+
+class WebSocketCommonProtocol(asyncio.Protocol):
+    """
+    asyncio protocol implementing the data transfer phase of WebSocket.
+
+    It's shared by clients and servers:
+    :class:`~websockets.client.WebSocketClientProtocol` and
+    :class:`~websockets.server.WebSocketServerProtocol` add the opening
+    handshake. See the API documentation for every parameter.
+
+    Args:
+        ping_interval: seconds between keepalive pings; ``None`` disables them.
+        ping_timeout: seconds to wait for the pong of a keepalive ping before
+            closing the connection with code 1011; ``None`` waits forever.
+        close_timeout: seconds allowed to each step of the closing handshake
+            (10 when ``None``).
+        max_size: maximum size of incoming messages in bytes; ``None``
+            disables the limit.
+        max_queue: maximum number of incoming messages waiting for
+            :meth:`recv`; when it's reached, reading from the network stops.
+            ``None`` disables the limit.
+        read_limit: high-water mark of the buffer of incoming bytes.
+        write_limit: high-water mark of the buffer of outgoing bytes; the
+            low-water mark is a quarter of it.
+        loop: accepted for compatibility and ignored: the running loop is used.
+        host: host name of the connection, for information.
+        port: port of the connection, for information.
+        secure: whether the connection uses TLS, for information.
+        legacy_recv: make :meth:`recv` return ``None`` instead of raising
+            :exc:`~websockets.exceptions.ConnectionClosed`.
+        timeout: deprecated alias of ``close_timeout``.
+
+    """
+
+    is_client: bool = False
+    side: Side = SERVER
+
+    def __init__(
+        self,
+        *,
+        ping_interval: Optional[float] = 20,
+        ping_timeout: Optional[float] = 20,
+        close_timeout: Optional[float] = None,
+        max_size: Optional[int] = 2**20,
+        max_queue: Optional[int] = 2**5,
+        read_limit: int = 2**16,
+        write_limit: int = 2**16,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        secure: Optional[bool] = None,
+        legacy_recv: bool = False,
+        timeout: Optional[float] = None,
+    ) -> None:
+        if timeout is not None:
+            warnings.warn(
+                "timeout is deprecated; use close_timeout", DeprecationWarning, 2
+            )
+            if close_timeout is None:
+                close_timeout = timeout
+        if close_timeout is None:
+            close_timeout = 10
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.close_timeout = close_timeout
+        self.max_size = max_size
+        self.max_queue = max_queue
+        self.read_limit = read_limit
+        self.write_limit = write_limit
+        self.host = host
+        self.port = port
+        self.secure = secure
+        self.legacy_recv = legacy_recv
+
+        # The loop argument is never passed on to asyncio: the running loop
+        # is used (it's None if the protocol is built outside of a loop;
+        # connection_made() fills it).
+        try:
+            self.loop: asyncio.AbstractEventLoop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.loop = cast(asyncio.AbstractEventLoop, None)
+
+        self.conn = Connection(self.side, state=CONNECTING, max_size=max_size)
+        self.transport: Optional[asyncio.Transport] = None
+
+        # Set by the opening handshake.
+        self.path: str
+        self.request_headers: Headers
+        self.response_headers: Headers
+        self.extensions: List[Extension] = []
+        self.subprotocol: Optional[Subprotocol] = None
+
+        # Bytes of the opening handshake, and a waiter for more of them.
+        self.handshake_buffer = bytearray()
+        self._handshake_waiter: Optional[asyncio.Future[None]] = None
+        self.handshake_eof = False
+        self.handshake_abort: Optional[BaseException] = None
+
+        self.messages: Deque[Data] = collections.deque()
+        self._recv_waiter: Optional[asyncio.Future[None]] = None
+        self.pings: Dict[bytes, asyncio.Future[None]] = {}
+
+        self._paused_reading = False
+        self._paused_writing = False
+        self._drain_waiters: List[asyncio.Future[None]] = []
+
+        self._keepalive_handle: Optional[asyncio.TimerHandle] = None
+        self._close_handle: Optional[asyncio.TimerHandle] = None
+        self._close_phase = 0
+        self._lost_waiter: Optional[asyncio.Future[None]] = None
+
+    # Attributes.
+
+    @property
+    def state(self) -> State:
+        """State of the connection: CONNECTING, OPEN, CLOSING or CLOSED."""
+        return self.conn.state
+
+    @property
+    def local_address(self) -> Any:
+        """Local address of the connection, or ``None`` before it's established."""
+        if self.transport is None:
+            return None
+        return self.transport.get_extra_info("sockname")
+
+    @property
+    def remote_address(self) -> Any:
+        """Remote address of the connection, or ``None`` before it's established."""
+        if self.transport is None:
+            return None
+        return self.transport.get_extra_info("peername")
+
+    @property
+    def open(self) -> bool:
+        """True when the connection is usable: open and not closing."""
+        return self.conn.state is OPEN
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection is closed, including the TCP connection."""
+        return self.conn.state is CLOSED
+
+    @property
+    def close_code(self) -> Optional[int]:
+        """
+        WebSocket close code, once the connection is closed.
+
+        It's the code of the close frame received, 1005 if it had none, or
+        1006 if the connection was lost without one. If this side failed the
+        connection and the peer never answered, it's the code this side sent.
+
+        """
+        return self.conn.close_code
+
+    @property
+    def close_reason(self) -> Optional[str]:
+        """WebSocket close reason, once the connection is closed."""
+        if self.conn.close_code is None:
+            return None
+        return self.conn.close_reason
+
+    @property
+    def close_cause(self) -> Optional[CloseReason]:
+        """Why the connection closed or is closing, once known."""
+        return self.conn.close_cause
+
+    # Public API.
+
+    async def wait_closed(self) -> None:
+        """
+        Wait until the connection is closed.
+
+        This is :attr:`closed`, as a coroutine.
+
+        """
+        await asyncio.shield(self._get_lost_waiter())
+
+    async def __aiter__(self) -> AsyncIterator[Data]:
+        """
+        Iterate over incoming messages.
+
+        The iteration ends when the connection closes with code 1000 or 1001,
+        and raises :exc:`~websockets.exceptions.ConnectionClosedError` for any
+        other code.
+
+        """
+        try:
+            while True:
+                yield await self.recv()
+        except ConnectionClosedOK:
+            return
+
+    async def recv(self) -> Data:
+        """
+        Receive the next message: :class:`str` for Text, :class:`bytes` for Binary.
+
+        Messages received before the connection closed are returned, then
+        :exc:`~websockets.exceptions.ConnectionClosedOK` (close code 1000 or
+        1001) or :exc:`~websockets.exceptions.ConnectionClosedError`.
+
+        Cancelling :meth:`recv` is safe: the next message stays in the queue.
+
+        Raises:
+            ConnectionClosed: when the connection is closed.
+            RuntimeError: if two coroutines call :meth:`recv` concurrently.
+
+        """
+        if self._recv_waiter is not None:
+            raise RuntimeError(
+                "cannot call recv while another coroutine "
+                "is already waiting for the next message"
+            )
+        messages = self.messages
+        while not messages:
+            conn = self.conn
+            if not conn.receiving or conn.state is CLOSED:
+                if conn.close_code is None:
+                    # Closing: wait until the close code is known.
+                    await asyncio.shield(self._get_lost_waiter())
+                if self.legacy_recv:
+                    return None  # type: ignore[return-value]
+                raise conn.close_exc()
+            if conn.state is CONNECTING:
+                raise InvalidState("the opening handshake isn't complete")
+            waiter = self._recv_waiter = self.loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._recv_waiter = None
+        message = messages.popleft()
+        if self._paused_reading and (
+            self.max_queue is None or len(messages) < self.max_queue
+        ):
+            self._paused_reading = False
+            if self.transport is not None:
+                self.transport.resume_reading()
+        return message
+
+    async def send(
+        self,
+        message: Union[Data, Iterable[Data], AsyncIterable[Data]],
+    ) -> None:
+        """
+        Send a message.
+
+        A :class:`str` is sent as a Text frame; :class:`bytes`,
+        :class:`bytearray` and :class:`memoryview` as a Binary frame. An
+        iterable or an asynchronous iterable of those is sent as a fragmented
+        message, one frame per item; all items must have the same type.
+
+        Raises:
+            ConnectionClosed: when the connection is closed.
+            TypeError: for an unsupported type, or fragments of mixed types
+                (the connection is then closed with code 1011).
+
+        """
+        conn = self.conn
+        if conn.state is not OPEN:
+            await self.ensure_open()
+        if isinstance(message, str):
+            conn.send_text(message.encode("utf-8"))
+        elif isinstance(message, (bytes, bytearray, memoryview)):
+            conn.send_binary(prepare_data(message)[1])
+        elif isinstance(message, Mapping):
+            raise TypeError("data is a dict-like object")
+        elif isinstance(message, Iterable):
+            await self._send_fragments(cast(Iterable[Data], message))
+            return
+        elif isinstance(message, AsyncIterable):
+            await self._send_async_fragments(message)
+            return
+        else:
+            raise TypeError(
+                "data must be str, bytes-like or iterable, "
+                f"not {type(message).__name__}"
+            )
+        self._flush()
+        if self._paused_writing:
+            await self._drain()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """
+        Perform the closing handshake.
+
+        :meth:`close` waits for the other end to complete the handshake and for
+        the TCP connection to terminate, in at most 4 * ``close_timeout`` on
+        the server side and 5 * on the client side. It's idempotent.
+
+        Args:
+            code: WebSocket close code.
+            reason: WebSocket close reason.
+
+        """
+        conn = self.conn
+        if conn.state is OPEN:
+            conn.send_close(code, reason)
+            self._flush()
+        elif conn.state is CONNECTING:
+            # Closing before the opening handshake completes drops the connection.
+            conn.fail(1006)
+            if self.transport is not None:
+                self.transport.close()
+        if self.transport is None:  # pragma: no cover
+            return
+        await asyncio.shield(self._get_lost_waiter())
+
+    async def ping(self, data: Optional[Data] = None) -> Awaitable[None]:
+        """
+        Send a Ping frame.
+
+        Return a future completed when the matching Pong is received (a Pong
+        also completes the earlier pings still waiting). By default the
+        payload is four random bytes.
+
+        Raises:
+            ConnectionClosed: when the connection is closed.
+            ValueError: if a ping with the same payload is waiting for a pong.
+
+        """
+        conn = self.conn
+        if conn.state is not OPEN:
+            await self.ensure_open()
+        if data is not None:
+            payload = encode_data(data)
+            if payload in self.pings:
+                raise ValueError("already waiting for a pong with the same data")
+        else:
+            payload = _random_ping_payload()
+            while payload in self.pings:  # pragma: no cover
+                payload = _random_ping_payload()
+        waiter = self.pings[payload] = self.loop.create_future()
+        conn.send_ping(payload)
+        self._flush()
+        if self._paused_writing:
+            await self._drain()
+        return waiter
+
+    async def pong(self, data: Data = b"") -> None:
+        """
+        Send a Pong frame: an unsolicited pong serves as a one-way heartbeat.
+
+        Raises:
+            ConnectionClosed: when the connection is closed.
+
+        """
+        conn = self.conn
+        if conn.state is not OPEN:
+            await self.ensure_open()
+        conn.send_pong(encode_data(data))
+        self._flush()
+        if self._paused_writing:
+            await self._drain()
+
+    # Semi-public API for subclasses and the server.
+
+    async def ensure_open(self) -> None:
+        """
+        Return if the connection is open, else raise the reason it isn't.
+
+        Raises:
+            ConnectionClosed: when the connection is closing or closed.
+            InvalidState: before the opening handshake completes.
+
+        """
+        conn = self.conn
+        if conn.state is OPEN:
+            return
+        if conn.state is CONNECTING:
+            raise InvalidState("the opening handshake isn't complete")
+        if conn.close_code is None:
+            # Closing: wait until the close code is known.
+            await asyncio.shield(self._get_lost_waiter())
+        raise conn.close_exc()
+
+    def connection_open(self) -> None:
+        """
+        Enter the data transfer phase, once the opening handshake succeeded.
+
+        Bytes received after the handshake are processed now.
+
+        """
+        self.conn.open(self.extensions)
+        self._schedule_keepalive()
+        if self._paused_reading and self.transport is not None:
+            self._paused_reading = False
+            self.transport.resume_reading()
+        if self.handshake_buffer:
+            data = bytes(self.handshake_buffer)
+            self.handshake_buffer.clear()
+            self.conn.receive_data(data)
+            self._process()
+
+    def fail_connection(
+        self,
+        code: int = 1006,
+        reason: str = "",
+        cause: CloseReason = CloseReason.INTERNAL_ERROR,
+    ) -> None:
+        """
+        Fail the connection (RFC 6455 7.1.7).
+
+        Send a close frame with ``code`` unless it's 1006, then close the TCP
+        connection, waiting at most ``close_timeout`` for the peer.
+
+        """
+        conn = self.conn
+        if conn.state is CLOSED:
+            return
+        conn.fail(code, reason, cause)
+        self._process()
+
+    # asyncio.Protocol callbacks.
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Store the transport and configure flow control."""
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        transport = cast(asyncio.Transport, transport)
+        self.transport = transport
+        transport.set_write_buffer_limits(self.write_limit)
+        self._get_lost_waiter()
+
+    def data_received(self, data: bytes) -> None:
+        """Feed received bytes to the core, or to the opening handshake."""
+        conn = self.conn
+        if conn.state is CONNECTING:
+            self.handshake_buffer += data
+            if (
+                len(self.handshake_buffer) > self.read_limit
+                and not self._paused_reading
+            ):
+                # Bound memory until the handshake consumes what it received.
+                self._paused_reading = True
+                cast(asyncio.Transport, self.transport).pause_reading()
+            self._wake_handshake()
+            return
+        conn.receive_data(data)
+        self._process()
+
+    def eof_received(self) -> None:
+        """Record the end of the peer's stream; the transport then closes."""
+        conn = self.conn
+        if conn.state is CONNECTING:
+            self.handshake_eof = True
+            self._wake_handshake()
+            return
+        conn.receive_eof()
+        # Process what remains; the EOF marker of the core is moot: the
+        # transport closes itself after this method returns None.
+        conn.data_to_send()
+        self._process()
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        """Release everything waiting on the connection."""
+        conn = self.conn
+        if conn.state is CONNECTING:
+            self.handshake_eof = True
+            self._wake_handshake()
+        conn.receive_eof()
+        conn.data_to_send()
+        conn.state = CLOSED
+        if self.conn.close_cause is None:  # pragma: no cover
+            self.conn.close_cause = CloseReason.TRANSPORT_LOST
+        self._cancel_timers()
+        self._wake_recv()
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._drain_waiters.clear()
+        self._abort_pings()
+        waiter = self._get_lost_waiter()
+        if not waiter.done():
+            waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        """The transport's buffer is above the high-water mark: make senders wait."""
+        self._paused_writing = True
+
+    def resume_writing(self) -> None:
+        """The transport's buffer is below the low-water mark: let senders go on."""
+        self._paused_writing = False
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._drain_waiters.clear()
+
+    # Private: processing what the core produced.
+
+    def _process(self) -> None:
+        """Write the core's output and dispatch its events."""
+        conn = self.conn
+        self._flush()
+        events = conn.events_received()
+        if events:
+            messages = self.messages
+            for event in events:
+                if type(event) is Frame:
+                    if event.opcode == OP_PONG:
+                        self._receive_pong(event.data)
+                else:
+                    messages.append(event)  # type: ignore[arg-type]
+            if messages:
+                self._wake_recv()
+                max_queue = self.max_queue
+                if (
+                    max_queue is not None
+                    and len(messages) >= max_queue
+                    and not self._paused_reading
+                    and self.transport is not None
+                ):
+                    # Backpressure: stop reading until recv() makes room.
+                    self._paused_reading = True
+                    self.transport.pause_reading()
+        if not conn.receiving:
+            self._wake_recv()
+
+    def _flush(self) -> None:
+        """Write what the core has to send, and follow the closing handshake."""
+        conn = self.conn
+        transport = self.transport
+        for data in conn.data_to_send():
+            if transport is None:  # pragma: no cover
+                break
+            if data:
+                transport.write(data)
+            elif transport.can_write_eof():
+                transport.write_eof()
+            else:
+                transport.close()
+        if conn.state is not OPEN:
+            self._follow_closing()
+
+    def _receive_pong(self, data: bytes) -> None:
+        """Complete the waiter of the matching ping and of every earlier one."""
+        pings = self.pings
+        if data not in pings:
+            return
+        acknowledged = []
+        for ping_data in pings:
+            acknowledged.append(ping_data)
+            if ping_data == data:
+                break
+        for ping_data in acknowledged:
+            waiter = pings.pop(ping_data)
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _abort_pings(self) -> None:
+        """Fail the waiters of pings that will never get a pong."""
+        exc = self.conn.close_exc()
+        for waiter in self.pings.values():
+            if not waiter.done():
+                waiter.set_exception(exc)
+                # Mark the exception as retrieved: nobody has to await it.
+                waiter.exception()
+        self.pings.clear()
+
+    def _wake_recv(self) -> None:
+        waiter = self._recv_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _drain(self) -> None:
+        """Wait until the transport's buffer drains below the low-water mark."""
+        while self._paused_writing:
+            if self.conn.state is CLOSED:
+                raise self.conn.close_exc()
+            waiter = self.loop.create_future()
+            self._drain_waiters.append(waiter)
+            await waiter
+        if self.conn.state is CLOSED:
+            raise self.conn.close_exc()
+
+    async def _send_fragments(self, message: Iterable[Data]) -> None:
+        """Send an iterable of str or bytes-like objects as a fragmented message."""
+        iterator = iter(message)
+        try:
+            first = next(iterator)
+        except StopIteration:
+            return
+        opcode, data = prepare_data(first)
+        self._send_frame(opcode, data, False)
+        try:
+            for fragment in iterator:
+                fragment_opcode, data = prepare_data(fragment)
+                if fragment_opcode != opcode:
+                    raise TypeError("data contains inconsistent types")
+                self._send_frame(0, data, False)
+                if self._paused_writing:
+                    await self._drain()
+            self._send_frame(0, b"", True)
+        except (Exception, asyncio.CancelledError):
+            # A fragmented message can't be completed: fail the connection.
+            self.fail_connection(1011, "incomplete fragmented message")
+            raise
+        if self._paused_writing:
+            await self._drain()
+
+    async def _send_async_fragments(self, message: AsyncIterable[Data]) -> None:
+        """Send an async iterable of str or bytes-like objects as fragments."""
+        iterator = message.__aiter__()
+        try:
+            first = await iterator.__anext__()
+        except StopAsyncIteration:
+            return
+        opcode, data = prepare_data(first)
+        self._send_frame(opcode, data, False)
+        try:
+            async for fragment in iterator:
+                fragment_opcode, data = prepare_data(fragment)
+                if fragment_opcode != opcode:
+                    raise TypeError("data contains inconsistent types")
+                self._send_frame(0, data, False)
+                if self._paused_writing:
+                    await self._drain()
+            self._send_frame(0, b"", True)
+        except (Exception, asyncio.CancelledError):
+            self.fail_connection(1011, "incomplete fragmented message")
+            raise
+        if self._paused_writing:
+            await self._drain()
+
+    def _send_frame(self, opcode: int, data: bytes, fin: bool) -> None:
+        conn = self.conn
+        if conn.state is not OPEN:
+            raise conn.close_exc()
+        if opcode == 0:
+            conn.send_continuation(data, fin)
+        elif opcode == OP_TEXT:
+            conn.send_text(data, fin)
+        else:
+            conn.send_binary(data, fin)
+        self._flush()
+
+    # Private: opening handshake.
+
+    def abort_handshake(self, exc: BaseException) -> None:
+        """Make the opening handshake raise ``exc`` if it's waiting for bytes."""
+        self.handshake_abort = exc
+        self._wake_handshake()
+
+    def _wake_handshake(self) -> None:
+        waiter = self._handshake_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def read_http_message(self, parser: Generator[int, bytes, T]) -> T:
+        """
+        Run an HTTP parser of :mod:`websockets.http` on the handshake bytes.
+
+        Bytes that follow the HTTP message stay in :attr:`handshake_buffer`;
+        :meth:`connection_open` feeds them to the core.
+
+        Raises:
+            EOFError: if the connection closes before the message is complete.
+            SecurityError: if the message exceeds a limit of :mod:`websockets.http`.
+            ValueError: if the message is malformed.
+
+        """
+        reader = LineReader(parser)
+        while True:
+            if self.handshake_abort is not None:
+                raise self.handshake_abort
+            result = reader.feed(self.handshake_buffer)
+            if result is not None:
+                return result
+            if self.handshake_eof:
+                return reader.feed_eof(self.handshake_buffer)
+            if self._paused_reading and self.transport is not None:
+                self._paused_reading = False
+                self.transport.resume_reading()
+            waiter = self._handshake_waiter = self.loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._handshake_waiter = None
+
+    # Private: keepalive and closing timers.
+
+    def _schedule_keepalive(self) -> None:
+        if self.ping_interval is not None:
+            self._keepalive_handle = self.loop.call_later(
+                self.ping_interval, self._keepalive_ping
+            )
+
+    def _keepalive_ping(self) -> None:
+        """Send a keepalive ping and expect its pong within ``ping_timeout``."""
+        self._keepalive_handle = None
+        conn = self.conn
+        if conn.state is not OPEN:
+            return
+        payload = _random_ping_payload()
+        while payload in self.pings:  # pragma: no cover
+            payload = _random_ping_payload()
+        waiter = self.pings[payload] = self.loop.create_future()
+        conn.send_ping(payload)
+        self._flush()
+        if self.ping_timeout is None:
+            self._schedule_keepalive()
+            return
+        self._keepalive_handle = self.loop.call_later(
+            self.ping_timeout, self._keepalive_timeout
+        )
+        waiter.add_done_callback(self._keepalive_pong)
+
+    def _keepalive_pong(self, waiter: "asyncio.Future[None]") -> None:
+        if waiter.cancelled() or waiter.exception() is not None:
+            return
+        if self._keepalive_handle is not None:
+            self._keepalive_handle.cancel()
+            self._keepalive_handle = None
+        if self.conn.state is OPEN:
+            self._schedule_keepalive()
+
+    def _keepalive_timeout(self) -> None:
+        self._keepalive_handle = None
+        if self.conn.state is OPEN:
+            logger.info("keepalive ping timeout: closing the connection")
+            self.fail_connection(
+                1011, "keepalive ping timeout", CloseReason.KEEPALIVE_TIMEOUT
+            )
+
+    def _follow_closing(self) -> None:
+        """
+        Arm the timeout of the current step of the closing handshake.
+
+        Steps: 1. waiting for the peer's close frame; 2. this side sent EOF,
+        waiting for the peer to close TCP; 3. a client waiting for the server to
+        close TCP (RFC 6455 7.1.1); 4. the transport is closing, waiting for it
+        to finish. Steps 1 and 3 end with closing the transport, steps 2 and 4
+        with aborting it.
+
+        """
+        conn = self.conn
+        if conn.state is CLOSED or self._close_phase == 4:
+            return
+        if conn.eof_sent:
+            phase = 2
+        elif conn.close_rcvd is not None:
+            phase = 3
+        elif conn.state is CLOSING:
+            phase = 1
+        else:  # pragma: no cover
+            return
+        if phase == self._close_phase:
+            return
+        self._close_phase = phase
+        if self._close_handle is not None:
+            self._close_handle.cancel()
+        action = self._abort_transport if phase == 2 else self._close_transport
+        self._close_handle = self.loop.call_later(self.close_timeout, action)
+
+    def _close_transport(self) -> None:
+        """Close the transport, then abort it if it doesn't close in time."""
+        self._close_phase = 4
+        if self._close_handle is not None:
+            self._close_handle.cancel()
+        assert self.transport is not None
+        self.transport.close()
+        self._close_handle = self.loop.call_later(
+            self.close_timeout, self._abort_transport
+        )
+
+    def _abort_transport(self) -> None:
+        self._close_handle = None
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _cancel_timers(self) -> None:
+        for handle in (self._keepalive_handle, self._close_handle):
+            if handle is not None:
+                handle.cancel()
+        self._keepalive_handle = None
+        self._close_handle = None
+
+    def _get_lost_waiter(self) -> "asyncio.Future[None]":
+        if self._lost_waiter is None:
+            if self.loop is None:
+                self.loop = asyncio.get_running_loop()
+            self._lost_waiter = self.loop.create_future()
+        return self._lost_waiter
+
+
+def _random_ping_payload() -> bytes:
+    return struct.pack("!I", random.getrandbits(32))

@@ -1,0 +1,713 @@
+"""
+WebSocket server: :func:`serve`, :func:`unix_serve` and the protocol they use.
+
+A :class:`WebSocketServerProtocol` runs one task per connection: it performs
+the opening handshake (RFC 6455 4.2), runs the connection handler, then the
+closing handshake. :class:`WebSocketServer` keeps track of the connections to
+shut them down gracefully.
+
+"""
+
+import asyncio
+import email.utils
+import functools
+import http
+import logging
+from types import TracebackType
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Generator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Type,
+    Union,
+    cast,
+)
+
+from .connection import CONNECTING, OPEN, CloseReason
+from .exceptions import (
+    AbortHandshake,
+    InvalidHandshake,
+    InvalidHeader,
+    InvalidHeaderValue,
+    InvalidMessage,
+    InvalidOrigin,
+    InvalidUpgrade,
+    NegotiationError,
+    SecurityError,
+)
+from .extensions.base import Extension, ServerExtensionFactory
+from .extensions.permessage_deflate import enable_server_permessage_deflate
+from .handshake import build_response, check_request
+from .headers import build_extension, parse_extension, parse_subprotocol
+from .http import (
+    USER_AGENT,
+    Headers,
+    HeadersLike,
+    MultipleValuesError,
+    build_response as serialize_response,
+    parse_request,
+)
+from .protocol import WebSocketCommonProtocol
+from .typing import ExtensionHeader, Origin, Subprotocol
+
+
+__all__ = ["WebSocketServer", "WebSocketServerProtocol", "serve", "unix_serve"]
+
+logger = logging.getLogger("websockets.server")
+
+
+HTTPResponse = Tuple[http.HTTPStatus, HeadersLike, bytes]
+"""What :meth:`WebSocketServerProtocol.process_request` may return."""
+
+HeadersLikeOrCallable = Union[HeadersLike, Callable[[str, Headers], HeadersLike]]
+
+
+class WebSocketServerProtocol(WebSocketCommonProtocol):
+    """
+    Protocol implementing the server side of a WebSocket connection.
+
+    It inherits the data transfer phase from
+    :class:`~websockets.protocol.WebSocketCommonProtocol` and adds the opening
+    handshake, then runs ``ws_handler(websocket, path)``.
+
+    Args:
+        ws_handler: connection handler, a coroutine function.
+        ws_server: the server tracking this connection.
+        origins: acceptable values of the Origin header; include ``None`` to
+            accept requests without one. ``None`` accepts any.
+        extensions: supported extension factories, by decreasing preference.
+        subprotocols: supported subprotocols, by decreasing preference.
+        extra_headers: headers added to the 101 response: headers, or a
+            callable taking the request path and headers and returning them.
+        process_request: replaces :meth:`process_request`.
+        select_subprotocol: replaces :meth:`select_subprotocol`.
+        open_timeout: seconds allowed to the opening handshake; the connection
+            is dropped when it runs out. ``None`` disables it. (An addition
+            to the 8.x API.)
+        kwargs: arguments of :class:`~websockets.protocol.WebSocketCommonProtocol`.
+
+    """
+
+    is_client = False
+
+    def __init__(
+        self,
+        ws_handler: Callable[["WebSocketServerProtocol", str], Awaitable[Any]],
+        ws_server: "WebSocketServer",
+        *,
+        origins: Optional[Sequence[Optional[Origin]]] = None,
+        extensions: Optional[Sequence[ServerExtensionFactory]] = None,
+        subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLikeOrCallable] = None,
+        process_request: Optional[
+            Callable[[str, Headers], Awaitable[Optional[HTTPResponse]]]
+        ] = None,
+        select_subprotocol: Optional[
+            Callable[[Sequence[Subprotocol], Sequence[Subprotocol]], Subprotocol]
+        ] = None,
+        open_timeout: Optional[float] = 10,
+        **kwargs: Any,
+    ) -> None:
+        if origins is not None and "" in origins:
+            # An empty origin used to mean "no Origin header".
+            origins = [None if origin == "" else origin for origin in origins]
+        self.ws_handler = ws_handler
+        self.ws_server = ws_server
+        self.origins = origins
+        self.available_extensions = extensions
+        self.available_subprotocols = subprotocols
+        self.extra_headers = extra_headers
+        self._process_request = process_request
+        self._select_subprotocol = select_subprotocol
+        self.open_timeout = open_timeout
+        self.origin: Optional[Origin] = None
+        self.handler_task: Optional[asyncio.Task[None]] = None
+        super().__init__(**kwargs)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Register the connection with the server and start its handler."""
+        super().connection_made(transport)
+        self.ws_server.register(self)
+        self.handler_task = self.loop.create_task(self.handler())
+
+    async def handler(self) -> None:
+        """
+        Handle the lifecycle of the connection.
+
+        Perform the opening handshake, answering failures with an HTTP error;
+        run the connection handler; perform the closing handshake.
+
+        """
+        try:
+            try:
+                if self.open_timeout is None:
+                    path = await self.run_handshake()
+                else:
+                    path = await asyncio.wait_for(
+                        self.run_handshake(), self.open_timeout
+                    )
+            except asyncio.TimeoutError:
+                logger.info("opening handshake timed out: dropping the connection")
+                self.fail_connection(1006, cause=CloseReason.PROTOCOL_ERROR)
+                return
+            except EOFError:
+                logger.debug("connection closed during the opening handshake")
+                self.fail_connection(1006, cause=CloseReason.TRANSPORT_LOST)
+                return
+            except ConnectionError:
+                logger.debug("connection error in the opening handshake", exc_info=True)
+                self.fail_connection(1006, cause=CloseReason.TRANSPORT_LOST)
+                return
+            except Exception as exc:
+                self.reject(exc)
+                return
+
+            try:
+                await self.ws_handler(self, path)
+            except Exception:
+                logger.error("error in connection handler", exc_info=True)
+                if self.conn.state is OPEN:
+                    await self.close(1011)
+                return
+            await self.close()
+        except asyncio.CancelledError:  # pragma: no cover
+            self.fail_connection(1006)
+            raise
+        except Exception:  # pragma: no cover
+            logger.error("unexpected error in connection lifecycle", exc_info=True)
+            self.fail_connection(1011)
+        finally:
+            # Unregister once the TCP connection is closed, so that
+            # wait_closed() on the server waits for it.
+            await self.wait_closed()
+            self.ws_server.unregister(self)
+
+    async def run_handshake(self) -> str:
+        """Call :meth:`handshake` with the settings of the server."""
+        return await self.handshake(
+            origins=self.origins,
+            available_extensions=self.available_extensions,
+            available_subprotocols=self.available_subprotocols,
+            extra_headers=self.extra_headers,
+        )
+
+    def reject(self, exc: Exception) -> None:
+        """Answer a failed opening handshake with an HTTP error, then close."""
+        status: http.HTTPStatus
+        headers: Headers
+        if isinstance(exc, AbortHandshake):
+            status = http.HTTPStatus(exc.status)
+            headers = Headers(exc.headers)
+            body = exc.body
+        else:
+            headers = Headers()
+            if isinstance(exc, SecurityError) or isinstance(
+                exc.__cause__, SecurityError
+            ):
+                status = http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+            elif isinstance(exc, InvalidOrigin):
+                status = http.HTTPStatus.FORBIDDEN
+            elif isinstance(exc, InvalidUpgrade):
+                status = http.HTTPStatus.UPGRADE_REQUIRED
+                headers["Upgrade"] = "websocket"
+            elif (
+                isinstance(exc, InvalidHeaderValue)
+                and exc.name == "Sec-WebSocket-Version"
+            ):
+                # RFC 6455 4.4: tell the client which version is supported.
+                status = http.HTTPStatus.UPGRADE_REQUIRED
+                headers["Sec-WebSocket-Version"] = "13"
+            elif isinstance(exc, InvalidHandshake):
+                status = http.HTTPStatus.BAD_REQUEST
+            else:
+                logger.error("opening handshake failed", exc_info=exc)
+                status = http.HTTPStatus.INTERNAL_SERVER_ERROR
+            if status is http.HTTPStatus.INTERNAL_SERVER_ERROR:
+                body = (
+                    b"Failed to open a WebSocket connection.\n"
+                    b"See server log for more information.\n"
+                )
+            else:
+                detail = str(exc)
+                if exc.__cause__ is not None:
+                    detail += f": {exc.__cause__}"
+                body = f"Failed to open a WebSocket connection: {detail}.\n".encode(
+                    "utf-8", "backslashreplace"
+                )
+            headers["Content-Type"] = "text/plain; charset=utf-8"
+        logger.info("opening handshake failed: HTTP %d", status)
+        headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+        headers.setdefault("Server", USER_AGENT)
+        headers.setdefault("Content-Length", str(len(body)))
+        headers.setdefault("Connection", "close")
+        try:
+            self.write_http_response(status, headers, body)
+        except Exception:
+            logger.error("invalid HTTP response", exc_info=True)
+            self.fail_connection(1006)
+            return
+        self.fail_connection(1006, cause=CloseReason.PROTOCOL_ERROR)
+
+    async def read_http_request(self) -> Tuple[str, Headers]:
+        """
+        Read the HTTP request of the opening handshake.
+
+        Raises:
+            InvalidMessage: if the request is malformed or exceeds a limit.
+            EOFError: if the connection closes before the request is complete.
+
+        """
+        try:
+            path, headers = await self.read_http_message(parse_request())
+        except (EOFError, AbortHandshake):
+            raise
+        except Exception as exc:
+            raise InvalidMessage("did not receive a valid HTTP request") from exc
+        self.path = path
+        self.request_headers = headers
+        return path, headers
+
+    def write_http_response(
+        self, status: http.HTTPStatus, headers: Headers, body: bytes = b""
+    ) -> None:
+        """Write an HTTP response of the opening handshake."""
+        self.response_headers = headers
+        assert self.transport is not None
+        self.transport.write(serialize_response(status, headers, body))
+
+    async def process_request(
+        self, path: str, request_headers: Headers
+    ) -> Optional[HTTPResponse]:
+        """
+        Intercept the HTTP request and return an HTTP response if appropriate.
+
+        Return ``None`` to continue the WebSocket handshake, or a
+        ``(status, headers, body)`` tuple to send that HTTP response and close
+        the connection. Override it in a subclass, or pass a
+        ``process_request`` argument to :func:`serve`.
+
+        Args:
+            path: request path, including the query string.
+            request_headers: request headers.
+
+        """
+        if self._process_request is not None:
+            response = self._process_request(path, request_headers)
+            if isinstance(response, Awaitable):
+                return await response
+            return cast(Optional[HTTPResponse], response)  # pragma: no cover
+        return None
+
+    @staticmethod
+    def process_origin(
+        headers: Headers, origins: Optional[Sequence[Optional[Origin]]] = None
+    ) -> Optional[Origin]:
+        """
+        Check the Origin header of the request.
+
+        Raises:
+            InvalidHeader: if there's more than one Origin header.
+            InvalidOrigin: if the origin isn't acceptable.
+
+        """
+        try:
+            origin = cast(Optional[Origin], headers.get("Origin"))
+        except MultipleValuesError as exc:
+            raise InvalidHeader("Origin", "more than one Origin header found") from exc
+        if origins is not None and origin not in origins:
+            raise InvalidOrigin(origin)
+        return origin
+
+    @staticmethod
+    def process_extensions(
+        headers: Headers,
+        available_extensions: Optional[Sequence[ServerExtensionFactory]],
+    ) -> Tuple[Optional[str], List[Extension]]:
+        """
+        Negotiate extensions: accept the first acceptable offer of each.
+
+        Returns the Sec-WebSocket-Extensions header of the response, if any,
+        and the accepted extensions, in the order of the client's offers
+        (RFC 6455 9.1).
+
+        Raises:
+            InvalidHandshake: if the header is malformed.
+
+        """
+        accepted: List[Extension] = []
+        answers: List[ExtensionHeader] = []
+        values = headers.get_all("Sec-WebSocket-Extensions")
+        if values and available_extensions:
+            offers = [offer for value in values for offer in parse_extension(value)]
+            for name, request_params in offers:
+                for factory in available_extensions:
+                    if factory.name != name:
+                        continue
+                    try:
+                        response_params, extension = factory.process_request_params(
+                            request_params, accepted
+                        )
+                    except NegotiationError:
+                        continue
+                    answers.append((name, response_params))
+                    accepted.append(extension)
+                    break
+        header = build_extension(answers) if answers else None
+        return header, accepted
+
+    def process_subprotocol(
+        self,
+        headers: Headers,
+        available_subprotocols: Optional[Sequence[Subprotocol]],
+    ) -> Optional[Subprotocol]:
+        """
+        Pick a subprotocol among those the client offered, if any.
+
+        Raises:
+            InvalidHandshake: if the header is malformed.
+
+        """
+        values = headers.get_all("Sec-WebSocket-Protocol")
+        if values and available_subprotocols:
+            offered = [item for value in values for item in parse_subprotocol(value)]
+            return self.select_subprotocol(offered, available_subprotocols)
+        return None
+
+    def select_subprotocol(
+        self,
+        client_subprotocols: Sequence[Subprotocol],
+        server_subprotocols: Sequence[Subprotocol],
+    ) -> Optional[Subprotocol]:
+        """
+        Pick a subprotocol among those offered by the client.
+
+        The default gives equal weight to the preferences of the client and
+        the server: it picks the common subprotocol with the lowest sum of
+        its positions in both lists (ties go to the server's preference). It
+        returns ``None`` when there's no common subprotocol. Override it in a
+        subclass, or pass a ``select_subprotocol`` argument to :func:`serve`.
+
+        """
+        if self._select_subprotocol is not None:
+            return self._select_subprotocol(client_subprotocols, server_subprotocols)
+        common = [p for p in server_subprotocols if p in client_subprotocols]
+        if not common:
+            return None
+        return min(
+            common,
+            key=lambda p: (
+                client_subprotocols.index(p) + server_subprotocols.index(p),
+                server_subprotocols.index(p),
+            ),
+        )
+
+    async def handshake(
+        self,
+        origins: Optional[Sequence[Optional[Origin]]] = None,
+        available_extensions: Optional[Sequence[ServerExtensionFactory]] = None,
+        available_subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLikeOrCallable] = None,
+    ) -> str:
+        """
+        Perform the server side of the opening handshake (RFC 6455 4.2).
+
+        Return the path of the URI of the request.
+
+        Raises:
+            InvalidHandshake: if the handshake fails.
+
+        """
+        path, request_headers = await self.read_http_request()
+
+        if not self.ws_server.is_serving():
+            raise AbortHandshake(
+                http.HTTPStatus.SERVICE_UNAVAILABLE,
+                [("Content-Type", "text/plain; charset=utf-8")],
+                b"Server is shutting down.\n",
+            )
+
+        early_response = await self.process_request(path, request_headers)
+        if not self.ws_server.is_serving():
+            raise AbortHandshake(
+                http.HTTPStatus.SERVICE_UNAVAILABLE,
+                [("Content-Type", "text/plain; charset=utf-8")],
+                b"Server is shutting down.\n",
+            )
+        if early_response is not None:
+            raise AbortHandshake(*early_response)
+
+        key = check_request(request_headers)
+        self.origin = self.process_origin(request_headers, origins)
+        extensions_header, self.extensions = self.process_extensions(
+            request_headers, available_extensions
+        )
+        self.subprotocol = self.process_subprotocol(
+            request_headers, available_subprotocols
+        )
+
+        response_headers = Headers()
+        build_response(response_headers, key)
+        if extensions_header is not None:
+            response_headers["Sec-WebSocket-Extensions"] = extensions_header
+        if self.subprotocol is not None:
+            response_headers["Sec-WebSocket-Protocol"] = self.subprotocol
+        if callable(extra_headers):
+            extra_headers = extra_headers(path, request_headers)
+        if extra_headers is not None:
+            for name, value in _header_items(extra_headers):
+                response_headers[name] = value
+        response_headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+        response_headers.setdefault("Server", USER_AGENT)
+
+        self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
+        self.connection_open()
+        return path
+
+
+def _header_items(headers: HeadersLike) -> List[Tuple[str, str]]:
+    """List the (name, value) pairs of headers given in any supported form."""
+    if isinstance(headers, Headers):
+        return list(headers.raw_items())
+    if hasattr(headers, "items"):
+        return list(headers.items())
+    return list(headers)
+
+
+class WebSocketServer:
+    """
+    WebSocket server returned by :func:`serve`.
+
+    It provides :meth:`close` and :meth:`wait_closed`, like
+    :class:`asyncio.AbstractServer`, and keeps track of the connections to
+    close them properly when shutting down.
+
+    Args:
+        loop: accepted for compatibility and ignored.
+
+    """
+
+    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self.websockets: Set[WebSocketServerProtocol] = set()
+        self.server: Optional[asyncio.AbstractServer] = None
+        self.close_task: Optional[asyncio.Task[None]] = None
+        self._closed_waiter: Optional[asyncio.Future[None]] = None
+
+    def wrap(self, server: asyncio.AbstractServer) -> None:
+        """Attach the :class:`asyncio.Server` that accepts connections."""
+        self.server = server
+
+    def register(self, protocol: WebSocketServerProtocol) -> None:
+        """Track a new connection."""
+        self.websockets.add(protocol)
+
+    def unregister(self, protocol: WebSocketServerProtocol) -> None:
+        """Stop tracking a connection that is closed."""
+        self.websockets.discard(protocol)
+
+    def is_serving(self) -> bool:
+        """Tell whether the server accepts new connections."""
+        return self.server is not None and self.close_task is None
+
+    def close(self) -> None:
+        """
+        Close the server.
+
+        Stop listening; answer connections still in the opening handshake with
+        HTTP 503; close open connections with code 1001 (going away) and let
+        their handlers finish. It's idempotent.
+
+        """
+        if self.close_task is None:
+            self.close_task = asyncio.get_running_loop().create_task(self._close())
+
+    async def _close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        shutting_down = AbortHandshake(
+            http.HTTPStatus.SERVICE_UNAVAILABLE,
+            [("Content-Type", "text/plain; charset=utf-8")],
+            b"Server is shutting down.\n",
+        )
+        for websocket in list(self.websockets):
+            if websocket.state is CONNECTING:
+                websocket.abort_handshake(shutting_down)
+            elif websocket.state is OPEN:
+                websocket.conn.close_cause = CloseReason.SHUTDOWN
+                # Send the close frame now; the handler sees
+                # ConnectionClosedOK on its next interaction.
+                websocket.loop.create_task(websocket.close(1001))
+        tasks = [ws.handler_task for ws in self.websockets if ws.handler_task]
+        if tasks:
+            await asyncio.wait(tasks)
+        if self.server is not None:
+            await self.server.wait_closed()
+        waiter = self._get_closed_waiter()
+        if not waiter.done():
+            waiter.set_result(None)
+
+    async def wait_closed(self) -> None:
+        """
+        Wait until the server is closed.
+
+        When it returns, every TCP connection is closed and every connection
+        handler has returned.
+
+        """
+        await asyncio.shield(self._get_closed_waiter())
+
+    @property
+    def sockets(self) -> Optional[List[Any]]:
+        """List of the sockets the server listens on; ``None`` once closed."""
+        if self.server is None or self.close_task is not None:
+            return None
+        return list(getattr(self.server, "sockets", None) or [])
+
+    def _get_closed_waiter(self) -> "asyncio.Future[None]":
+        if self._closed_waiter is None:
+            self._closed_waiter = asyncio.get_running_loop().create_future()
+        return self._closed_waiter
+
+
+class Serve:
+    """
+    Create, start, and return a WebSocket server on ``host`` and ``port``.
+
+    ``await serve(...)`` returns a :class:`WebSocketServer`;
+    ``async with serve(...)`` closes it when leaving the block. See the API
+    documentation for every argument. Unknown keyword arguments go to
+    :meth:`asyncio.loop.create_server`, e.g. ``ssl`` for TLS.
+
+    """
+
+    def __init__(
+        self,
+        ws_handler: Callable[[WebSocketServerProtocol, str], Awaitable[Any]],
+        host: Optional[Union[str, Sequence[str]]] = None,
+        port: Optional[int] = None,
+        *,
+        path: Optional[str] = None,
+        create_protocol: Optional[Callable[..., WebSocketServerProtocol]] = None,
+        ping_interval: Optional[float] = 20,
+        ping_timeout: Optional[float] = 20,
+        close_timeout: Optional[float] = None,
+        max_size: Optional[int] = 2**20,
+        max_queue: Optional[int] = 2**5,
+        read_limit: int = 2**16,
+        write_limit: int = 2**16,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        legacy_recv: bool = False,
+        klass: Optional[Type[WebSocketServerProtocol]] = None,
+        timeout: Optional[float] = None,
+        compression: Optional[str] = "deflate",
+        origins: Optional[Sequence[Optional[Origin]]] = None,
+        extensions: Optional[Sequence[ServerExtensionFactory]] = None,
+        subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLikeOrCallable] = None,
+        process_request: Optional[
+            Callable[[str, Headers], Awaitable[Optional[HTTPResponse]]]
+        ] = None,
+        select_subprotocol: Optional[
+            Callable[[Sequence[Subprotocol], Sequence[Subprotocol]], Subprotocol]
+        ] = None,
+        open_timeout: Optional[float] = 10,
+        unix: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if create_protocol is None:
+            create_protocol = klass if klass is not None else WebSocketServerProtocol
+        if compression == "deflate":
+            extensions = enable_server_permessage_deflate(extensions)
+        elif compression is not None:
+            raise ValueError(f"unsupported compression: {compression}")
+
+        self.ws_server = WebSocketServer()
+        secure = kwargs.get("ssl") is not None
+        protocol_kwargs: Dict[str, Any] = dict(
+            host=host if isinstance(host, str) else None,
+            port=port,
+            secure=secure,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_size=max_size,
+            max_queue=max_queue,
+            read_limit=read_limit,
+            write_limit=write_limit,
+            legacy_recv=legacy_recv,
+            origins=origins,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            extra_headers=extra_headers,
+            process_request=process_request,
+            select_subprotocol=select_subprotocol,
+            open_timeout=open_timeout,
+        )
+        if timeout is not None:
+            protocol_kwargs["timeout"] = timeout
+        self.factory = functools.partial(
+            create_protocol, ws_handler, self.ws_server, **protocol_kwargs
+        )
+        self.unix = unix
+        self.host = host
+        self.port = port
+        self.path = path
+        self.kwargs = kwargs
+
+    async def _create(self) -> WebSocketServer:
+        loop = asyncio.get_running_loop()
+        server: asyncio.AbstractServer
+        if self.unix:
+            server = await loop.create_unix_server(
+                self.factory, self.path, **self.kwargs
+            )
+        else:
+            server = await loop.create_server(
+                self.factory,
+                self.host,
+                self.port,  # type: ignore[arg-type]
+                **self.kwargs,
+            )
+        self.ws_server.wrap(server)
+        return self.ws_server
+
+    def __await__(self) -> Generator[Any, None, WebSocketServer]:
+        return self._create().__await__()
+
+    __iter__ = __await__
+
+    async def __aenter__(self) -> WebSocketServer:
+        return await self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.ws_server.close()
+        await self.ws_server.wait_closed()
+
+
+serve = Serve
+
+
+def unix_serve(
+    ws_handler: Callable[[WebSocketServerProtocol, str], Awaitable[Any]],
+    path: Optional[str] = None,
+    **kwargs: Any,
+) -> Serve:
+    """
+    Like :func:`serve`, for a server listening on a Unix socket at ``path``.
+
+    This calls :meth:`asyncio.loop.create_unix_server`. It's useful behind a
+    reverse proxy such as nginx.
+
+    """
+    return serve(ws_handler, path=path, unix=True, **kwargs)
