@@ -10,7 +10,7 @@ Design notes:
 * Decompression is bounded: :meth:`PerMessageDeflate.decode` never produces
   more than ``max_size + 1`` bytes from a frame, whatever its compression
   ratio, and raises :exc:`~websockets.exceptions.PayloadTooBig` past
-  ``max_size``. A deflate bomb costs at most ``max_size`` bytes of memory.
+  ``max_size``. A deflate bomb costs about ``max_size`` bytes of memory.
 * zlib objects are created on the first compressed message in each direction
   and dropped after each message when context takeover is off, so an idle
   connection holds no zlib memory.
@@ -21,7 +21,11 @@ Design notes:
   strategy (or ``Z_HUFFMAN_ONLY`` if configured), whose matches all have a
   distance of 1: the stream is valid for any window size. Symmetrically, we
   decompress with at least a 9-bit window, so that we read streams from
-  peers whose zlib used 9 bits when asked for 8.
+  peers that use 9 bits when asked for 8. (zlib's own matches never reach
+  further than 250 bytes with a 9-bit window, but other encoders' may.)
+* Decompression is lenient about the window: zlib checks match distances
+  against it only across calls, so the window size bounds memory; it isn't
+  a validation of the peer's stream.
 * A peer may end a DEFLATE stream with BFINAL set (RFC 7692 7.2.3.4). What
   follows in the same or later messages is decompressed as a new stream.
 
@@ -231,8 +235,9 @@ class PerMessageDeflate(Extension):
             tail = tail[:-4]
             if self.local_no_context_takeover:
                 self.encoder = None
-        if tail:
-            data = data + tail if data else tail
+        # One copy of the compressed data at most: CPython returns either
+        # operand unchanged when the other one is empty.
+        data += tail
         # RFC 7692 6.1: RSV1 is set on the first frame of a message only.
         return frame._replace(data=data, rsv1=frame.opcode != OP_CONT)
 
