@@ -305,7 +305,9 @@ def parse_line(what: str) -> Generator[int, bytes, bytes]:
         raise EOFError(f"connection closed while reading HTTP {what}")
     # RFC 7230 3.5 allows accepting a bare LF; this parser doesn't.
     if not line.endswith(b"\r\n"):
-        raise ValueError(f"HTTP {what} ends with LF without CR: {_show(line)}")
+        raise ValueError(
+            f"line ending with LF without CR in HTTP {what}: {_show(line)}"
+        )
     return line[:-2]
 
 
