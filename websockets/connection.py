@@ -196,7 +196,8 @@ class Connection:
         RFC 6455 7.4.1 rather than raise.
 
         """
-        if self._discard or self.eof_rcvd:
+        if self._discard or self.eof_rcvd or self.close_rcvd is not None:
+            # RFC 6455 5.5.1: nothing follows a Close frame.
             return
         buffer = self._buffer
         buffer += data
@@ -320,8 +321,7 @@ class Connection:
                     f"close reason of {len(data) - 2} bytes, over {MAX_CLOSE_REASON}"
                 )
         self._write_close(code, reason, data)
-        if self.close_cause is None:
-            self.close_cause = CloseReason.LOCAL_CLOSE
+        self.close_cause = CloseReason.LOCAL_CLOSE
 
     def fail(
         self,
@@ -498,10 +498,10 @@ class Connection:
         self.close_rcvd_code = code
         self.close_rcvd_reason = reason
         if self.state is OPEN:
-            # RFC 6455 5.5.1: echo the status code.
+            # RFC 6455 5.5.1: echo the status code; the reason too, so that
+            # the initiator sees its own reason, as websockets 8.x did.
             self.close_cause = CloseReason.PEER_CLOSE
-            data = frame.data[:2]
-            self._write_close(None if code == 1005 else code, "", data)
+            self._write_close(None if code == 1005 else code, reason, frame.data)
         if self._msg_opcode is not None:
             # A fragmented message interrupted by the closing handshake is lost.
             self._msg_opcode = None

@@ -272,10 +272,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         messages = self.messages
         while not messages:
             conn = self.conn
-            if not conn.receiving or conn.state is CLOSED:
-                if conn.close_code is None:
-                    # Closing: wait until the close code is known.
-                    await asyncio.shield(self._get_lost_waiter())
+            if not conn.receiving:
+                # The close code is known once nothing more can be received.
                 if self.legacy_recv:
                     return None  # type: ignore[return-value]
                 raise conn.close_exc()
@@ -291,8 +289,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self.max_queue is None or len(messages) < self.max_queue
         ):
             self._paused_reading = False
-            if self.transport is not None:
-                self.transport.resume_reading()
+            cast(asyncio.Transport, self.transport).resume_reading()
         return message
 
     async def send(
@@ -387,8 +384,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             payload = _random_ping_payload()
             while payload in self.pings:  # pragma: no cover
                 payload = _random_ping_payload()
-        waiter = self.pings[payload] = self.loop.create_future()
+        # Send first: a payload over 125 bytes raises and leaves no waiter.
         conn.send_ping(payload)
+        waiter = self.pings[payload] = self.loop.create_future()
         self._flush()
         if self._paused_writing:
             await self._drain()
@@ -594,8 +592,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         pings = self.pings
         if data not in pings:
             return
+        # Pings are in the order they were sent: acknowledge up to this one.
         acknowledged = []
-        for ping_data in pings:
+        for ping_data in pings:  # pragma: no branch
             acknowledged.append(ping_data)
             if ping_data == data:
                 break
@@ -812,8 +811,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def _close_transport(self) -> None:
         """Close the transport, then abort it if it doesn't close in time."""
         self._close_phase = 4
-        if self._close_handle is not None:
-            self._close_handle.cancel()
         assert self.transport is not None
         self.transport.close()
         self._close_handle = self.loop.call_later(
