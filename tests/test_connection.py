@@ -276,9 +276,11 @@ def test_fragmented_message_in_1_byte_pieces_is_linear(
     data += frame_in(CLIENT, OP_CONT, b"", fin=True)
     feed_bytewise(conn, data)
     assert conn.events_received() == [b"".join(chunks)]
-    assert stats.parsers == 65
-    assert stats.sends == [2, 2, 1024] * 64 + [2]
-    assert sum(stats.sends) == len(data)
+    # The last frame, empty, is complete with its 2-byte header: the fast path
+    # for small frames parses it without a generator.
+    assert stats.parsers == 64
+    assert stats.sends == [2, 2, 1024] * 64
+    assert sum(stats.sends) + 2 == len(data)
 
 
 MESSAGES = st.lists(st.one_of(st.text(max_size=300), st.binary(max_size=300)))

@@ -302,6 +302,24 @@ def parse_frame(
     data = (yield length) if length else b""
     if masked:
         data = apply_mask(data, key)
+    return build_frame(first, fin, opcode, data, extensions, max_size)
+
+
+def build_frame(
+    first: int,
+    fin: bool,
+    opcode: int,
+    data: bytes,
+    extensions: Optional[Sequence["Extension"]],
+    max_size: Optional[int],
+) -> Frame:
+    """
+    Build a received frame from its parts, decode it with ``extensions`` and check it.
+
+    This is the last step of :func:`parse_frame`, shared with the fast path of
+    :class:`~websockets.connection.Connection` for small frames.
+
+    """
     frame = Frame(
         fin, opcode, data, bool(first & 0x40), bool(first & 0x20), bool(first & 0x10)
     )
