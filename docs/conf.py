@@ -52,8 +52,6 @@ nitpicky = True
 nitpick_ignore = [
     # The type variable of LineReader, Generic[T]: nothing to link to.
     ("py:class", "websockets.http.T"),
-    # "the :attr:`name` of the exception" in check_request's docstring.
-    ("py:attr", "name"),
 ]
 
 # Autodoc: signatures show types; docstrings use the Google style.

@@ -256,7 +256,7 @@ class Connect:
 
     ``await connect(uri)`` returns a :class:`WebSocketClientProtocol`;
     ``async with connect(uri) as websocket:`` closes it when leaving the block.
-    See the API documentation for every argument. Unknown keyword arguments
+    The arguments are described in the client reference. Unknown keyword arguments
     go to :meth:`asyncio.loop.create_connection`.
 
     Raises:
@@ -349,6 +349,10 @@ class Connect:
         loop = asyncio.get_running_loop()
         wsuri = self.wsuri
         kwargs = dict(self.kwargs)
+        if kwargs.get("ssl"):
+            # The URI's host goes in TLS SNI even when host, port, sock or a
+            # Unix socket set the destination.
+            kwargs.setdefault("server_hostname", wsuri.host)
         if self.unix:
             if kwargs.get("sock") is None and self.path is None:
                 raise TypeError("unix_connect() needs a path or a sock argument")
@@ -356,9 +360,6 @@ class Connect:
                 self._factory, self.path, **kwargs
             )
         else:
-            if kwargs.get("ssl") is not None and kwargs.get("sock") is None:
-                # The URI's host goes in TLS SNI even when host is overridden.
-                kwargs.setdefault("server_hostname", wsuri.host)
             if kwargs.get("sock") is not None:
                 _, protocol = await loop.create_connection(self._factory, **kwargs)
             else:

@@ -87,9 +87,10 @@ def check_request(headers: Headers) -> str:
         InvalidHeader: if a header is missing or repeated.
         InvalidHeaderFormat: if a header can't be parsed.
         InvalidHeaderValue: if Sec-WebSocket-Key isn't 16 bytes in base64,
-            or if Sec-WebSocket-Version isn't 13; then the :attr:`name` of
-            the exception is ``"Sec-WebSocket-Version"`` and the server
-            should answer 426 Upgrade Required.
+            or if Sec-WebSocket-Version isn't 13; then the exception's
+            :attr:`~websockets.exceptions.InvalidHeader.name` is
+            ``"Sec-WebSocket-Version"`` and the server should answer 426
+            Upgrade Required.
 
     """
     check_upgrade(headers)

@@ -65,7 +65,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     It's shared by clients and servers:
     :class:`~websockets.client.WebSocketClientProtocol` and
     :class:`~websockets.server.WebSocketServerProtocol` add the opening
-    handshake. See the API documentation for every parameter.
+    handshake.
 
     Args:
         ping_interval: seconds between keepalive pings; ``None`` disables them.
