@@ -518,6 +518,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         conn.state = CLOSED
         if self.conn.close_cause is None:  # pragma: no cover
             self.conn.close_cause = CloseReason.TRANSPORT_LOST
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            # Before Python 3.11, a TLS transport whose peer closed the
+            # connection isn't marked as closed and warns when collected.
+            transport.close()
         self._cancel_timers()
         self._wake_recv()
         for waiter in self._drain_waiters:
