@@ -50,8 +50,88 @@ tox: $(BIN)/.installed
 ci:
 	.ci/run
 
-demo: $(BIN)/.installed
-	$(BIN)/python example/demo.py
+# The demo needs nothing but python3: the library has no dependencies.
+# make demo DEMOARGS="--port 8001"
+DEMOARGS ?=
+demo:
+	PYTHONASYNCIODEBUG= PYTHONPATH="$(CURDIR)" $(PYTHON) example/demo.py $(DEMOARGS)
+
+# Headless Chromium for tests/test_demo_browser.py, installed when it's missing
+# and we're root. If that can't be done, the test is skipped: the build goes on.
+.PHONY: browser
+test: browser
+browser:
+	@if [ -x /usr/bin/chromium ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "Installing chromium for the browser test."; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install \
+			-y -qq --no-install-recommends chromium; } > /dev/null 2>&1 \
+		|| echo "warning: cannot install chromium; the browser test will be skipped"; \
+	else \
+		echo "chromium isn't installed: the browser test will be skipped"; \
+	fi
+
+# Peers of tests/test_interop.py, each installed once (stamp files). None of
+# them fails the build: the tests of a peer that can't be installed are
+# skipped. aiohttp and wsproto go into .venv; the websockets release from PyPI,
+# which has our import name, into its own $(PYPI_VENV); node ws into
+# tests/interop/node_modules, from tests/interop/package-lock.json.
+PYPI_VENV := .venv-websockets-pypi
+INTEROP_PIP := --retries 1 --timeout 20
+.PHONY: interop
+test: interop
+interop: $(BIN)/.interop-installed $(PYPI_VENV)/.installed tests/interop/node_modules/.installed
+
+$(BIN)/.interop-installed: requirements/interop.txt $(BIN)/.installed
+	@$(PIP) $(INTEROP_PIP) -r requirements/interop.txt && touch $@ \
+		|| echo "warning: cannot install aiohttp and wsproto: their interop tests will be skipped"
+
+$(PYPI_VENV)/.installed: tests/interop/websockets-pypi.txt
+	@{ test -x $(PYPI_VENV)/bin/python || $(PYTHON) -m venv $(PYPI_VENV); } \
+		&& $(PYPI_VENV)/bin/python -m pip install -q --disable-pip-version-check \
+			$(INTEROP_PIP) -r tests/interop/websockets-pypi.txt \
+		&& touch $@ \
+		|| echo "warning: cannot install websockets from PyPI: its interop tests will be skipped"
+
+tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/package-lock.json
+	@if command -v npm > /dev/null; then \
+		(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error > /dev/null) \
+		&& touch $@ \
+		|| echo "warning: cannot install node ws: its interop tests will be skipped"; \
+	else \
+		echo "npm isn't installed: the node ws interop tests will be skipped"; \
+	fi
+
+# Documentation: HTML in docs/_build/html, then the doctests. Warnings are
+# errors and every cross-reference must resolve (-n). -E reads every source
+# again: Sphinx doesn't notice when a docstring changes, and doesn't repeat
+# the warnings of files it doesn't read. Sphinx needs Python 3.11+.
+.PHONY: docs
+$(BIN)/.docs-installed: requirements/docs.txt $(BIN)/.installed
+	$(PIP) -r requirements/docs.txt
+	touch $@
+
+docs: $(BIN)/.docs-installed
+	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html -d docs/_build/doctrees docs docs/_build/html
+	$(BIN)/sphinx-build -W --keep-going -n -q -b doctest -d docs/_build/doctrees docs docs/_build/doctest
+
+# Benchmarks against websockets and aiohttp from PyPI, which bench/run.py
+# installs into bench/.venv-others (never into .venv: websockets is our name).
+# Results in bench/results/; see bench/README.md. Nothing in `make test` times.
+# make bench ARGS="--only echo_16 --uvloop"
+ARGS ?=
+.PHONY: bench bench-quick bench-profile
+bench: $(BIN)/.installed
+	PYTHONASYNCIODEBUG= $(BIN)/python bench/run.py $(ARGS)
+
+bench-quick: $(BIN)/.installed
+	PYTHONASYNCIODEBUG= $(BIN)/python bench/run.py --quick $(ARGS)
+
+# cProfile of our server and client (default: echo_16_off handshake_off);
+# make bench-profile ARGS="--only stream_16_off idle_1000_off"
+bench-profile: $(BIN)/.installed
+	PYTHONASYNCIODEBUG= $(BIN)/python bench/run.py --profile $(ARGS)
 
 clean:
 	rm -rf $(VENV) .tox .coverage .mypy_cache .ruff_cache .hypothesis build *.egg-info

@@ -7,7 +7,7 @@ import types
 from typing import Any, Callable, List, Optional, Sequence
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from websockets import framing
 from websockets.exceptions import PayloadTooBig, ProtocolError
@@ -271,6 +271,7 @@ control_frames = st.builds(
 )
 
 
+@settings(deadline=None)  # tests never time anything
 @given(frame=st.one_of(data_frames, control_frames), mask=st.booleans())
 def test_frame_round_trips(frame: Frame, mask: bool) -> None:
     parsed = parse_by_hand(frame.serialize(mask=mask), mask=mask)
@@ -289,6 +290,7 @@ def test_large_frame_round_trips(
     assert parse(frame.serialize(mask=mask), mask=mask) == frame
 
 
+@settings(deadline=None)  # tests never time anything
 @given(
     data=st.binary(min_size=2, max_size=40),
     mask=st.booleans(),
@@ -436,7 +438,7 @@ def test_extensions_encode_in_order_and_decode_in_reverse_order(
     log: List[str] = []
     extensions = [FakeExtension("A", log), FakeExtension("B", log)]
     frame = Frame(True, OP_TEXT, b"hello")
-    encoded = frame.serialize(mask=mask, extensions=extensions)  # type: ignore
+    encoded = frame.serialize(mask=mask, extensions=extensions)
     assert log == ["encode A", "encode B"]
     # The extensions set RSV1, which the frame carries on the wire, and
     # lengthen the payload.
@@ -453,7 +455,7 @@ def test_write_applies_extensions() -> None:
     log: List[str] = []
     writes: List[bytes] = []
     frame = Frame(True, OP_BINARY, b"x")
-    frame.write(writes.append, mask=False, extensions=[FakeExtension("E", log)])  # type: ignore
+    frame.write(writes.append, mask=False, extensions=[FakeExtension("E", log)])
     assert writes == [b"\xc2\x02xE"]
     assert log == ["encode E"]
 
