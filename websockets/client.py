@@ -376,8 +376,14 @@ class Connect:
                 available_subprotocols=protocol.available_subprotocols,
                 extra_headers=protocol.extra_headers,
             )
-        except BaseException:
-            protocol.fail_connection()
+        except asyncio.CancelledError:
+            protocol.close_transport()
+            raise
+        except Exception:
+            # Close the TCP connection before raising, so that no transport
+            # is left open behind the exception.
+            protocol.close_transport()
+            await protocol.wait_closed()
             raise
         return protocol
 

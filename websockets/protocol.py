@@ -288,8 +288,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if self._paused_reading and (
             self.max_queue is None or len(messages) < self.max_queue
         ):
-            self._paused_reading = False
-            cast(asyncio.Transport, self.transport).resume_reading()
+            self._resume_reading()
         return message
 
     async def send(
@@ -438,9 +437,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         """
         self.conn.open(self.extensions)
         self._schedule_keepalive()
-        if self._paused_reading and self.transport is not None:
-            self._paused_reading = False
-            self.transport.resume_reading()
+        self._resume_reading()
         if self.handshake_buffer:
             data = bytes(self.handshake_buffer)
             self.handshake_buffer.clear()
@@ -465,6 +462,24 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             return
         conn.fail(code, reason, cause)
         self._process()
+        self._resume_reading()
+
+    def close_transport(self, cause: CloseReason = CloseReason.PROTOCOL_ERROR) -> None:
+        """
+        Close the TCP connection now, without a closing handshake.
+
+        Data already written is sent first; the transport is aborted if it
+        isn't closed after ``close_timeout``. The server uses it after an HTTP
+        error response in the opening handshake.
+
+        """
+        conn = self.conn
+        if conn.state is CLOSED or self._close_phase == 4:
+            return
+        conn.fail(1006, "", cause)
+        conn.data_to_send()
+        self._resume_reading()
+        self._close_transport()
 
     # asyncio.Protocol callbacks.
 
@@ -568,13 +583,26 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                     max_queue is not None
                     and len(messages) >= max_queue
                     and not self._paused_reading
-                    and self.transport is not None
+                    and conn.receiving
                 ):
                     # Backpressure: stop reading until recv() makes room.
                     self._paused_reading = True
-                    self.transport.pause_reading()
+                    cast(asyncio.Transport, self.transport).pause_reading()
         if not conn.receiving:
             self._wake_recv()
+            self._resume_reading()
+
+    def _resume_reading(self) -> None:
+        """
+        Read again after backpressure or a large handshake paused reading.
+
+        Once nothing more can be received, reading resumes to see the peer
+        close the connection: the core discards what arrives.
+
+        """
+        if self._paused_reading:
+            self._paused_reading = False
+            cast(asyncio.Transport, self.transport).resume_reading()
 
     def _flush(self) -> None:
         """Write what the core has to send, and follow the closing handshake."""
@@ -729,9 +757,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 return result
             if self.handshake_eof:
                 return reader.feed_eof(self.handshake_buffer)
-            if self._paused_reading and self.transport is not None:
-                self._paused_reading = False
-                self.transport.resume_reading()
+            self._resume_reading()
             waiter = self._handshake_waiter = self.loop.create_future()
             try:
                 await waiter
@@ -816,6 +842,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def _close_transport(self) -> None:
         """Close the transport, then abort it if it doesn't close in time."""
         self._close_phase = 4
+        if self._close_handle is not None:
+            self._close_handle.cancel()
         assert self.transport is not None
         self.transport.close()
         self._close_handle = self.loop.call_later(

@@ -251,9 +251,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             self.write_http_response(status, headers, body)
         except Exception:
             logger.error("invalid HTTP response", exc_info=True)
-            self.fail_connection(1006)
-            return
-        self.fail_connection(1006, cause=CloseReason.PROTOCOL_ERROR)
+        # Close now: a client that never sent a request (a browser may open
+        # connections in advance) would keep it open.
+        self.close_transport()
 
     async def read_http_request(self) -> Tuple[str, Headers]:
         """
@@ -541,16 +541,19 @@ class WebSocketServer:
             elif websocket.state is OPEN:
                 websocket.conn.close_cause = CloseReason.SHUTDOWN
                 # Send the close frame now; the handler sees
-                # ConnectionClosedOK on its next interaction.
-                websocket.loop.create_task(websocket.close(1001))
-        tasks = [ws.handler_task for ws in self.websockets if ws.handler_task]
-        if tasks:
+                # ConnectionClosedOK on its next interaction and its
+                # close() waits for the end of the closing handshake.
+                websocket.conn.send_close(1001)
+                websocket._flush()
+        # Handlers unregister their connection once it's closed.
+        while True:
+            tasks = [ws.handler_task for ws in self.websockets if ws.handler_task]
+            if not tasks:
+                break
             await asyncio.wait(tasks)
         if self.server is not None:
             await self.server.wait_closed()
-        waiter = self._get_closed_waiter()
-        if not waiter.done():
-            waiter.set_result(None)
+        self._get_closed_waiter().set_result(None)
 
     async def wait_closed(self) -> None:
         """
@@ -580,8 +583,8 @@ class Serve:
     Create, start, and return a WebSocket server on ``host`` and ``port``.
 
     ``await serve(...)`` returns a :class:`WebSocketServer`;
-    ``async with serve(...)`` closes it when leaving the block. See the API
-    documentation for every argument. Unknown keyword arguments go to
+    ``async with serve(...)`` closes it when leaving the block. The arguments
+    are described in the server reference. Unknown keyword arguments go to
     :meth:`asyncio.loop.create_server`, e.g. ``ssl`` for TLS.
 
     """
