@@ -28,6 +28,7 @@ from .exceptions import (
     ProtocolError,
 )
 from .extensions.base import Extension
+from .extensions.permessage_deflate import PerMessageDeflate
 from .framing import (
     OP_BINARY,
     OP_CLOSE,
@@ -39,6 +40,7 @@ from .framing import (
     build_frame,
     check_length,
     decode_header,
+    encode_frame,
     parse_close,
     parse_frame,
     serialize_close,
@@ -140,6 +142,7 @@ class Connection:
         self.state = state
         self.max_size = max_size
         self.extensions: List[Extension] = list(extensions or [])
+        self._plain_messages = plain_messages(self.extensions)
         # Only computed once: debug logs cost nothing when disabled.
         self.debug = logger.isEnabledFor(logging.DEBUG)
 
@@ -187,6 +190,7 @@ class Connection:
         if self.state is not CONNECTING:
             raise InvalidState(f"cannot open a connection in state {self.state.name}")
         self.extensions = list(extensions or [])
+        self._plain_messages = plain_messages(self.extensions)
         self.state = OPEN  # RFC 6455 4.1 and 4.2.2: the connection is established
 
     # Public API: receive.
@@ -433,6 +437,16 @@ class Connection:
                     else:
                         data = bytes(buffer[2:end])
                     del buffer[:end]
+                    if (
+                        (first == 0x81 or first == 0x82)
+                        and self._msg_opcode is None
+                        and self._plain_messages
+                        and not self.debug
+                    ):
+                        # Faster still: a whole Text or Binary message that no
+                        # extension transforms needs no Frame.
+                        self._events.append(data.decode() if first == 0x81 else data)
+                        continue
                     self._receive_frame(
                         build_frame(first, fin, opcode, data, self.extensions, max_size)
                     )
@@ -562,7 +576,15 @@ class Connection:
         if opcode != OP_CONT and self._send_fragmented:
             raise InvalidState("a fragmented message is being sent")
         self._send_fragmented = not fin
-        self._write(Frame(fin, opcode, data))
+        if self.extensions:
+            self._write(Frame(fin, opcode, data))
+            return
+        # Without extensions, a data frame needs no checks: encode it directly.
+        if self.debug:
+            logger.debug("> %s", Frame(fin, opcode, data))
+        self._output.append(
+            encode_frame((0x80 if fin else 0) | opcode, data, self.side is CLIENT)
+        )
 
     def _send_control(self, opcode: int, data: bytes) -> None:
         if self.state is not OPEN:
@@ -587,6 +609,17 @@ class Connection:
     def _send_eof(self) -> None:
         self.eof_sent = True
         self._output.append(b"")
+
+
+def plain_messages(extensions: Sequence[Extension]) -> bool:
+    """
+    Tell whether frames without RSV bits pass through ``extensions`` unchanged.
+
+    That's true without extensions and with permessage-deflate, which only
+    transforms frames with RSV1 and their continuations.
+
+    """
+    return all(isinstance(extension, PerMessageDeflate) for extension in extensions)
 
 
 def truncate_reason(reason: str) -> str:

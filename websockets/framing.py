@@ -243,7 +243,17 @@ def serialize_frame(frame: Frame, mask: bool) -> bytes:
         | (0x10 if frame.rsv3 else 0)
         | frame.opcode
     )
-    data = frame.data
+    return encode_frame(head, frame.data, mask)
+
+
+def encode_frame(head: int, data: bytes, mask: bool) -> bytes:
+    """
+    Encode a frame from its first byte and its payload (RFC 6455 5.2).
+
+    ``head`` holds the FIN bit, the RSV bits and the opcode. The connection
+    calls this directly for data frames when no extension transforms them.
+
+    """
     length = len(data)
     mask_bit = 0x80 if mask else 0
     if length < 126:
