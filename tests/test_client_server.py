@@ -1849,7 +1849,7 @@ async def test_serve_answers_431_before_end_of_long_line() -> None:
     assert b"line longer than 8192 bytes" in body
 
 
-async def test_serve_closes_connection_after_431() -> None:
+async def test_serve_reads_until_client_closes_after_431() -> None:
     connected = asyncio.Event()
     async with serve(
         wait_closed_handler,
@@ -1865,11 +1865,13 @@ async def test_serve_closes_connection_after_431() -> None:
             writer.write(b"GET / HTTP/1.1\r\nX-Spam: " + b"x" * 60000)
             status, _, _ = await read_http_response(reader)
             assert status == 431
-            # The server closes the connection right after the error response,
-            # even though reading was paused while the request was too large.
+            # The server half-closes after the error response and reads again,
+            # although reading was paused while the request was too large, to
+            # see the client close (RFC 7230 6.6).
             assert server_ws.transport is not None
-            assert server_ws.transport.is_closing()
+            assert server_ws.transport.is_reading()
             assert await reader.read() == b""
+            writer.close()
             await server_ws.wait_closed()
             assert server_ws.close_cause is CloseReason.PROTOCOL_ERROR
 

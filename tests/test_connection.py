@@ -986,7 +986,8 @@ def test_invalid_utf8_fails_on_the_fragment_with_the_bad_byte() -> None:
     assert conn.data_to_send() == []
     # The connection fails here, before the end of the message.
     conn.receive_data(frame_in(CLIENT, OP_CONT, b"ok\xff", fin=False))
-    assert sent(conn) == [close_frame(1007, "invalid UTF-8 at position 2"), b""]
+    # The position counts from the start of the message.
+    assert sent(conn) == [close_frame(1007, "invalid UTF-8 at position 11"), b""]
     assert conn.close_cause is CloseReason.INVALID_DATA
     assert conn.events_received() == []
 
@@ -995,7 +996,7 @@ def test_incomplete_character_at_the_end_of_a_fragmented_message() -> None:
     conn = Connection(CLIENT)
     conn.receive_data(frame_in(CLIENT, OP_TEXT, b"caf\xc3", fin=False))
     conn.receive_data(frame_in(CLIENT, OP_CONT, b"", fin=True))
-    assert sent(conn) == [close_frame(1007, "invalid UTF-8 at position 0"), b""]
+    assert sent(conn) == [close_frame(1007, "invalid UTF-8 at position 3"), b""]
 
 
 # max_size, checked as bytes arrive (close code 1009).

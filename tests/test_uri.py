@@ -87,6 +87,9 @@ def test_parse_uri_encodes_non_ascii_host_with_idna() -> None:
         ("ws://localhost:http/", "port could not be cast to integer value"),
         ("ws://[::1/", "invalid IPv6 URL"),
         ("ws://user@localhost/", "username without password"),
+        # Bytes outside ASCII, e.g. from a Location header, as surrogate escapes.
+        ("ws://caf\udcc3:pass@localhost/", "user info isn't valid UTF-8"),
+        ("ws://user:p\udcff@localhost/", "user info isn't valid UTF-8"),
         ("ws://local host/", "hostname contains invalid characters"),
         ("ws://local<host>/", "hostname contains invalid characters"),
         ("ws://a..é/", "hostname isn't valid IDNA"),

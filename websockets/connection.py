@@ -166,12 +166,16 @@ class Connection:
 
         # Incoming fragmented message.
         self._msg_opcode: Optional[int] = None
-        self._msg_chunks: List[Any] = []
+        self._msg_buffer = bytearray()
         self._msg_size = 0
         self._msg_decoder: Optional[codecs.IncrementalDecoder] = None
 
         # Outgoing fragmented message.
         self._send_fragmented = False
+
+        # Automatic pongs held while the peer doesn't read what we send.
+        self._pongs_paused = False
+        self._pending_pong: Optional[bytes] = None
 
         self._events: List[Event] = []
         self._output: List[bytes] = []
@@ -359,6 +363,23 @@ class Connection:
         if not self.eof_sent:
             self._send_eof()
 
+    def pause_pongs(self) -> None:
+        """
+        Hold automatic pongs, e.g. while the peer doesn't read.
+
+        Only the pong answering the latest ping is kept, so that a peer that
+        sends pings without reading can't make outgoing data grow.
+
+        """
+        self._pongs_paused = True
+
+    def resume_pongs(self) -> None:
+        """Send the pong held by :meth:`pause_pongs`, if any, and answer pings again."""
+        self._pongs_paused = False
+        pong, self._pending_pong = self._pending_pong, None
+        if pong is not None and self.state is OPEN:
+            self._send_control(OP_PONG, pong)
+
     # Properties for the adapter.
 
     @property
@@ -498,40 +519,72 @@ class Connection:
                     frame.data.decode() if opcode == OP_TEXT else frame.data
                 )
                 return
+            # Fragments go to one buffer: their number doesn't cost memory.
             self._msg_opcode = opcode
+            self._msg_buffer = bytearray(frame.data)
             self._msg_size = len(frame.data)
             if opcode == OP_TEXT:
                 self._msg_decoder = _utf8_decoder()
-                self._msg_chunks = [self._msg_decoder.decode(frame.data)]
-            else:
-                self._msg_chunks = [frame.data]
+                self._check_utf8(frame.data, False, 0)
         elif opcode == OP_CONT:
             if self._msg_opcode is None:
                 raise ProtocolError("unexpected continuation frame")
+            received = self._msg_size
+            self._msg_buffer += frame.data
             self._msg_size += len(frame.data)
-            decoder = self._msg_decoder
-            if decoder is not None:
-                self._msg_chunks.append(decoder.decode(frame.data, frame.fin))
-            else:
-                self._msg_chunks.append(frame.data)
+            if self._msg_decoder is not None:
+                self._check_utf8(frame.data, frame.fin, received)
             if frame.fin:
-                message: Any = ("" if decoder is not None else b"").join(
-                    self._msg_chunks
+                buffer = self._msg_buffer
+                message: Any = (
+                    buffer.decode() if self._msg_opcode == OP_TEXT else bytes(buffer)
                 )
-                self._msg_opcode = None
-                self._msg_chunks = []
-                self._msg_size = 0
-                self._msg_decoder = None
+                self._reset_message()
                 self._events.append(message)
         elif opcode == OP_PING:
             # RFC 6455 5.5.2: answer with a Pong carrying the same data.
             if self.state is OPEN:
-                self._send_control(OP_PONG, frame.data)
+                if self._pongs_paused:
+                    # RFC 6455 5.5.3: answering only the latest ping is enough.
+                    self._pending_pong = frame.data
+                else:
+                    self._send_control(OP_PONG, frame.data)
             self._events.append(frame)
         elif opcode == OP_PONG:
             self._events.append(frame)
         else:  # OP_CLOSE
             self._receive_close(frame)
+
+    def _check_utf8(self, data: bytes, final: bool, received: int) -> None:
+        """
+        Validate a fragment of a Text message as it arrives (RFC 6455 8.1).
+
+        Raises:
+            UnicodeDecodeError: with the position of the invalid byte in the
+                whole message.
+
+        """
+        decoder = self._msg_decoder
+        assert decoder is not None
+        # Bytes of an incomplete character, held from earlier fragments.
+        held = len(decoder.getstate()[0])
+        try:
+            decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            start = received - held + exc.start
+            raise UnicodeDecodeError(
+                "utf-8",
+                bytes(self._msg_buffer),
+                start,
+                start + exc.end - exc.start,
+                exc.reason,
+            ) from None
+
+    def _reset_message(self) -> None:
+        self._msg_opcode = None
+        self._msg_buffer = bytearray()
+        self._msg_size = 0
+        self._msg_decoder = None
 
     def _receive_close(self, frame: Frame) -> None:
         """Process a Close frame (RFC 6455 5.5.1 and 7.1.5)."""
@@ -546,9 +599,7 @@ class Connection:
             self._write_close(None if code == 1005 else code, reason, frame.data)
         if self._msg_opcode is not None:
             # A fragmented message interrupted by the closing handshake is lost.
-            self._msg_opcode = None
-            self._msg_chunks = []
-            self._msg_decoder = None
+            self._reset_message()
         self._events.append(frame)
         self.state = CLOSING  # RFC 6455 7.1.3: the closing handshake is started
         # RFC 6455 7.1.1: the server closes the TCP connection first.

@@ -552,10 +552,13 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def pause_writing(self) -> None:
         """The transport's buffer is above the high-water mark: make senders wait."""
         self._paused_writing = True
+        self.conn.pause_pongs()
 
     def resume_writing(self) -> None:
         """The transport's buffer is below the low-water mark: let senders go on."""
         self._paused_writing = False
+        self.conn.resume_pongs()
+        self._flush()
         for waiter in self._drain_waiters:
             if not waiter.done():
                 waiter.set_result(None)

@@ -251,9 +251,16 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             self.write_http_response(status, headers, body)
         except Exception:
             logger.error("invalid HTTP response", exc_info=True)
-        # Close now: a client that never sent a request (a browser may open
-        # connections in advance) would keep it open.
-        self.close_transport()
+        if isinstance(exc, InvalidMessage):
+            # The request wasn't read completely: the client may still be
+            # sending. Closing with unread data would reset the connection and
+            # lose the response (RFC 7230 6.6): half-close, keep reading, and
+            # let the client close, within close_timeout.
+            self.fail_connection(1006, cause=CloseReason.PROTOCOL_ERROR)
+        else:
+            # Close now: a client that never sent a request (a browser may
+            # open connections in advance) would keep the connection open.
+            self.close_transport()
 
     async def read_http_request(self) -> Tuple[str, Headers]:
         """

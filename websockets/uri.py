@@ -90,9 +90,16 @@ def parse_uri(uri: str) -> WebSocketURI:
     secure = parsed.scheme == "wss"
     if port is None:
         port = 443 if secure else 80
-    resource_name = urllib.parse.quote(parsed.path, safe=_PATH_SAFE) or "/"
+    # Surrogate escapes stand for bytes outside ASCII, e.g. from a Location
+    # header: percent-encode those bytes.
+    resource_name = (
+        urllib.parse.quote(parsed.path, safe=_PATH_SAFE, errors="surrogateescape")
+        or "/"
+    )
     if parsed.query:
-        resource_name += "?" + urllib.parse.quote(parsed.query, safe=_QUERY_SAFE)
+        resource_name += "?" + urllib.parse.quote(
+            parsed.query, safe=_QUERY_SAFE, errors="surrogateescape"
+        )
     user_info = None
     if parsed.username is not None:
         # urllib accepts a username without a password, which doesn't make
@@ -103,4 +110,9 @@ def parse_uri(uri: str) -> WebSocketURI:
             urllib.parse.unquote(parsed.username),
             urllib.parse.unquote(parsed.password),
         )
+        try:
+            user_info[0].encode("utf-8")
+            user_info[1].encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidURI(uri, "user info isn't valid UTF-8") from None
     return WebSocketURI(secure, host, port, resource_name, user_info)
