@@ -319,10 +319,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
-            await self._send_fragments(cast(Iterable[Data], message))
+            await self._send_fragments(_aiter(cast(Iterable[Data], message)))
             return
         elif isinstance(message, AsyncIterable):
-            await self._send_async_fragments(message)
+            await self._send_fragments(message)
             return
         else:
             raise TypeError(
@@ -665,32 +665,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if self.conn.state is CLOSED:
             raise self.conn.close_exc()
 
-    async def _send_fragments(self, message: Iterable[Data]) -> None:
-        """Send an iterable of str or bytes-like objects as a fragmented message."""
-        iterator = iter(message)
-        try:
-            first = next(iterator)
-        except StopIteration:
-            return
-        opcode, data = prepare_data(first)
-        self._send_frame(opcode, data, False)
-        try:
-            for fragment in iterator:
-                fragment_opcode, data = prepare_data(fragment)
-                if fragment_opcode != opcode:
-                    raise TypeError("data contains inconsistent types")
-                self._send_frame(0, data, False)
-                if self._paused_writing:
-                    await self._drain()
-            self._send_frame(0, b"", True)
-        except (Exception, asyncio.CancelledError):
-            # A fragmented message can't be completed: fail the connection.
-            self.fail_connection(1011, "incomplete fragmented message")
-            raise
-        if self._paused_writing:
-            await self._drain()
-
-    async def _send_async_fragments(self, message: AsyncIterable[Data]) -> None:
+    async def _send_fragments(self, message: AsyncIterable[Data]) -> None:
         """Send an async iterable of str or bytes-like objects as fragments."""
         iterator = message.__aiter__()
         try:
@@ -709,6 +684,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                     await self._drain()
             self._send_frame(0, b"", True)
         except (Exception, asyncio.CancelledError):
+            # A fragmented message can't be completed: fail the connection.
             self.fail_connection(1011, "incomplete fragmented message")
             raise
         if self._paused_writing:
@@ -871,6 +847,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 self.loop = asyncio.get_running_loop()
             self._lost_waiter = self.loop.create_future()
         return self._lost_waiter
+
+
+async def _aiter(iterable: Iterable[Data]) -> AsyncIterator[Data]:
+    """Iterate over an iterable asynchronously."""
+    for item in iterable:
+        yield item
 
 
 def _random_ping_payload() -> bytes:
