@@ -21,7 +21,9 @@ export PYTHONASYNCIODEBUG := 1
 
 .PHONY: test coverage lint types tox ci demo clean
 
-$(BIN)/.installed: requirements/test.txt requirements/dev.txt setup.py
+# `pip install -e .` also builds the optional C extension websockets/speedups.c
+# in place (websockets/speedups.*.so), so a change to it reinstalls.
+$(BIN)/.installed: requirements/test.txt requirements/dev.txt setup.py websockets/speedups.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 	$(PIP) -r requirements/dev.txt
@@ -133,5 +135,33 @@ bench-quick: $(BIN)/.installed
 bench-profile: $(BIN)/.installed
 	PYTHONASYNCIODEBUG= $(BIN)/python bench/run.py --profile $(ARGS)
 
+# Autobahn|Testsuite both ways: its fuzzing client against
+# compliance/test_server.py, compliance/test_client.py against its fuzzing
+# server, on 127.0.0.1 only. `make compliance` runs every case (about 30 min),
+# `make compliance-quick` a representative subset (about 2 min); each prints
+# a summary and fails on a FAILED or UNIMPLEMENTED case. See
+# docs/compliance.rst. wstest needs Python 2.7 (PYTHON27, by default pyenv's):
+# virtualenv<20.22, the last that creates 2.7 environments, goes into
+# compliance/.venv-bootstrap, then wstest into compliance/.venv27.
+# make compliance ARGS="--side server"
+PYTHON27 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/2.7.*/bin/python) python2.7)
+VENV27 := compliance/.venv27
+.PHONY: compliance compliance-quick
+$(VENV27)/.installed: compliance/requirements.txt
+	test -x $(VENV27)/bin/python || { \
+		$(PYTHON27) -m pip install -q --disable-pip-version-check \
+			--target compliance/.venv-bootstrap 'virtualenv<20.22' \
+		&& PYTHONPATH=compliance/.venv-bootstrap $(PYTHON27) -m virtualenv -q $(VENV27); }
+	$(VENV27)/bin/python -m pip install -q --disable-pip-version-check \
+		-r compliance/requirements.txt
+	touch $@
+
+compliance: $(VENV27)/.installed
+	PYTHONASYNCIODEBUG= $(PYTHON) compliance/run.py $(ARGS)
+
+compliance-quick: $(VENV27)/.installed
+	PYTHONASYNCIODEBUG= $(PYTHON) compliance/run.py --quick $(ARGS)
+
 clean:
 	rm -rf $(VENV) .tox .coverage .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -f websockets/*.so

@@ -1,5 +1,14 @@
-"""Packaging for websockets: the standard library only at run time."""
+"""
+Packaging for websockets: the standard library only at run time.
 
+The C accelerator websockets/speedups.c is optional: it's built when a
+compiler is available, and a failed build doesn't fail the installation, as
+websockets.utils falls back to pure Python. Set WEBSOCKETS_BUILD_SPEEDUPS=0
+to skip it.
+
+"""
+
+import os
 import pathlib
 import re
 
@@ -12,6 +21,14 @@ version = re.search(
 )
 assert version is not None
 
+ext_modules = []
+if os.environ.get("WEBSOCKETS_BUILD_SPEEDUPS") != "0":
+    ext_modules.append(
+        setuptools.Extension(
+            "websockets.speedups", ["websockets/speedups.c"], optional=True
+        )
+    )
+
 setuptools.setup(
     name="websockets",
     version=version.group(1),
@@ -20,7 +37,8 @@ setuptools.setup(
     long_description_content_type="text/markdown",
     license="BSD-3-Clause",
     packages=["websockets", "websockets.extensions"],
-    package_data={"websockets": ["py.typed"]},
+    package_data={"websockets": ["py.typed", "speedups.pyi"]},
+    ext_modules=ext_modules,
     python_requires=">=3.8",
     install_requires=[],
     extras_require={"uvloop": ["uvloop>=0.14"]},

@@ -7,7 +7,9 @@ in bench/.venv-others), and reads one JSON object from stdout::
 
     python bench/masking.py IMPL DURATION SIZE [SIZE ...]
 
-IMPL is ``ours`` (websockets.utils.apply_mask of this project),
+IMPL is ``ours`` (websockets.utils.apply_mask of this project: its C
+speedups when they're built and WEBSOCKETS_SPEEDUPS isn't 0), ``ours-py``
+(its pure Python implementation, websockets.utils._apply_mask_python),
 ``websockets`` (the C speedups of websockets from PyPI), ``websockets-py``
 (their pure Python fallback) or ``aiohttp`` (its Cython helper, which masks
 a bytearray in place).
@@ -31,6 +33,10 @@ def load(impl: str) -> Callable[[bytes, bytes], Any]:
         from websockets.utils import apply_mask
 
         return apply_mask
+    if impl == "ours-py":
+        from websockets.utils import _apply_mask_python
+
+        return _apply_mask_python
     if impl == "websockets":
         from websockets.speedups import apply_mask as apply_mask_c
 

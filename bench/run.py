@@ -695,6 +695,7 @@ class Suite:
     def run_masking(self, workload: Workload) -> None:
         impls = [
             ("ours", sys.executable, "ours"),
+            ("ours-py", sys.executable, "ours"),
             ("websockets", others_python(), "websockets"),
             ("websockets-py", others_python(), "websockets"),
             ("aiohttp", others_python(), "aiohttp"),

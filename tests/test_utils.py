@@ -9,7 +9,13 @@ from typing import Any, Callable
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from websockets.utils import _TRANSLATE_THRESHOLD, apply_mask
+from websockets.utils import (
+    _CHUNK_SIZE,
+    _TRANSLATE_THRESHOLD,
+    SPEEDUPS,
+    _apply_mask_python,
+    apply_mask,
+)
 
 
 MASKS = [b"\x00\x00\x00\x00", b"\xff\xff\xff\xff", bytes.fromhex("37fa213d")]
@@ -153,3 +159,49 @@ def test_large_input_is_an_involution(size: int) -> None:
 def test_mask_of_wrong_length_fails(mask: bytes, size: int) -> None:
     with pytest.raises(ValueError, match="^mask must contain 4 bytes$"):
         apply_mask(bytes(size), mask)
+
+
+# The pure Python implementation, tested directly: apply_mask above is the C
+# one when websockets.speedups is built (tests/test_speedups.py tests both).
+
+
+@pytest.mark.parametrize(
+    "size",
+    [_CHUNK_SIZE * count + delta for count in (1, 2, 3) for delta in (-1, 0, 1, 4, 7)],
+)
+def test_python_chunks_match_naive_masking(size: int) -> None:
+    data = random_bytes(size)
+    mask = bytes.fromhex("5a6b7c8d")
+    assert _apply_mask_python(data, mask) == naive_mask(data, mask)
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        to_bytearray,
+        to_sliced_memoryview,
+        to_strided_memoryview,
+        to_multibyte_memoryview,
+        lambda data: array.array("I", data),
+    ],
+)
+@pytest.mark.parametrize("size", [20, 2 * _CHUNK_SIZE + 12])
+def test_python_bytes_like_input(convert: Callable[[bytes], Any], size: int) -> None:
+    data = random_bytes(size)
+    mask = bytes.fromhex("37fa213d")
+    assert _apply_mask_python(convert(data), mask) == naive_mask(data, mask)
+
+
+def test_python_multidimensional_memoryview_over_chunks() -> None:
+    data = random_bytes(3 * _CHUNK_SIZE + 6)
+    view = memoryview(data).cast("B", (3, _CHUNK_SIZE + 2))
+    mask = b"abcd"
+    assert _apply_mask_python(view, mask) == naive_mask(data, mask)
+
+
+def test_apply_mask_is_c_or_python() -> None:
+    if SPEEDUPS:
+        assert apply_mask is not _apply_mask_python
+        assert type(apply_mask).__name__ == "builtin_function_or_method"
+    else:
+        assert apply_mask is _apply_mask_python
