@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import itertools
+import random
 import zlib
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -24,6 +25,7 @@ from websockets.extensions.base import (
     ServerExtensionFactory,
 )
 from websockets.extensions.permessage_deflate import (
+    SMALL_PAYLOAD,
     ClientPerMessageDeflateFactory,
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
@@ -1282,3 +1284,28 @@ class TestEnable:
         frame = Frame(True, OP_TEXT, "café".encode())
         assert server.decode(client.encode(frame)) == frame
         assert client.decode(server.encode(frame)) == frame
+
+
+class TestDecodeLargeFrames:
+    """Final frames over SMALL_PAYLOAD get the tail in a second call."""
+
+    @staticmethod
+    def compressed(data: bytes) -> bytes:
+        encoder = zlib.compressobj(wbits=-15)
+        payload = encoder.compress(data) + encoder.flush(zlib.Z_SYNC_FLUSH)
+        assert payload.endswith(b"\x00\x00\xff\xff")
+        return payload[:-4]
+
+    def test_large_frame_with_max_size(self) -> None:
+        data = (
+            random.Random(42).randbytes(8000)
+            if hasattr(random.Random, "randbytes")
+            else bytes(random.Random(42).getrandbits(8) for _ in range(8000))
+        )
+        payload = self.compressed(data)
+        assert len(payload) > SMALL_PAYLOAD
+        frame = Frame(True, OP_BINARY, payload, rsv1=True)
+        assert make_extension().decode(frame, max_size=8000).data == data
+        assert make_extension().decode(frame).data == data
+        with pytest.raises(PayloadTooBig, match="frame over 7999 bytes"):
+            make_extension().decode(frame, max_size=7999)
