@@ -1297,11 +1297,8 @@ class TestDecodeLargeFrames:
         return payload[:-4]
 
     def test_large_frame_with_max_size(self) -> None:
-        data = (
-            random.Random(42).randbytes(8000)
-            if hasattr(random.Random, "randbytes")
-            else bytes(random.Random(42).getrandbits(8) for _ in range(8000))
-        )
+        # Incompressible: random bytes (Random.randbytes is Python 3.9+).
+        data = random.Random(42).getrandbits(8 * 8000).to_bytes(8000, "little")
         payload = self.compressed(data)
         assert len(payload) > SMALL_PAYLOAD
         frame = Frame(True, OP_BINARY, payload, rsv1=True)
