@@ -137,7 +137,7 @@ bench-profile: $(BIN)/.installed
 
 # Autobahn|Testsuite both ways: its fuzzing client against
 # compliance/test_server.py, compliance/test_client.py against its fuzzing
-# server, on 127.0.0.1 only. `make compliance` runs every case (about 30 min),
+# server, on 127.0.0.1 only. `make compliance` runs every case (about 40 min),
 # `make compliance-quick` a representative subset (about 2 min); each prints
 # a summary and fails on a FAILED or UNIMPLEMENTED case. See
 # docs/compliance.rst. wstest needs Python 2.7 (PYTHON27, by default pyenv's):

@@ -64,8 +64,8 @@ QUICK_CASES = [
 STATUSES = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED"]
 FATAL = {"FAILED", "UNIMPLEMENTED"}
 
-# Deadlines per side, in seconds. On 2 busy cores, a full run took 33 and 23
-# minutes for the server and the client, a quick one 1 minute each.
+# Deadlines per side, in seconds. On 2 cores, a full run took 20 minutes per
+# side (33 when the machine was busy), a quick one 1 minute per side.
 TIMEOUTS = {"full": 3600.0, "quick": 600.0}
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0

@@ -319,6 +319,22 @@ async def test_protocol_error_closes_connection() -> None:
 
 
 @async_test
+async def test_reset_connection_is_aborted_when_half_closing() -> None:
+    # A peer that sent an invalid frame and reset the connection: write_eof
+    # raises ENOTCONN. It mustn't escape data_received (found by Autobahn 7.x).
+    ws, transport = make(CLIENT)
+
+    def write_eof() -> None:
+        raise OSError(107, "Transport endpoint is not connected")
+
+    transport.write_eof = write_eof  # type: ignore[method-assign]
+    feed(ws, 3)
+    assert output(ws, transport) == [close_frame(1002, "invalid opcode: 3"), "abort"]
+    await ws.wait_closed()
+    assert ws.closed
+
+
+@async_test
 async def test_max_size_closes_connection() -> None:
     ws, transport = make(CLIENT, max_size=4)
     feed(ws, OP_TEXT, b"spam")

@@ -617,7 +617,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             if data:
                 transport.write(data)
             elif transport.can_write_eof():
-                transport.write_eof()
+                try:
+                    transport.write_eof()
+                except OSError:
+                    # The peer reset the connection: connection_lost follows.
+                    transport.abort()
             else:
                 transport.close()
         if conn.state is not OPEN:
