@@ -1,7 +1,6 @@
 """Tests for websockets.connection: the Sans-I/O core, bytes in, events out."""
 
 import logging
-import types
 from typing import Any, Generator, List, Optional, Tuple, Union
 
 import pytest
@@ -55,9 +54,7 @@ Output = Union[Frame, bytes]
 @pytest.fixture
 def fixed_mask(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make clients mask every frame with :data:`RFC_MASK`, for exact bytes."""
-    monkeypatch.setattr(
-        framing, "os", types.SimpleNamespace(urandom=lambda size: RFC_MASK)
-    )
+    monkeypatch.setattr(framing, "new_mask_key", lambda: RFC_MASK)
 
 
 def frame_in(
@@ -1090,6 +1087,37 @@ def test_compressed_message() -> None:
     assert len(data) < 100
     client.receive_data(data)
     assert client.events_received() == [bytes(1000)]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("size", [0, 16, 1000, 70_000])
+def test_compressed_messages_round_trip_both_ways(size: int, debug: bool) -> None:
+    # With debug logs, frames take the general path rather than the fast one.
+    server, client = deflate_pair(max_size=None)
+    server.debug = client.debug = debug
+    text = ("compress me " * (size // 12 + 1))[:size]
+    for _ in range(3):  # context takeover: later messages refer to earlier ones
+        client.send_text(text.encode())
+        transfer(client, server)
+        assert server.events_received() == [text]
+        server.send_binary(text.encode())
+        [data] = server.data_to_send()
+        assert data[0] == 0xC2  # FIN, RSV1 (compressed), Binary
+        client.receive_data(data)
+        assert client.events_received() == [text.encode()]
+
+
+def test_subclass_of_permessage_deflate_decodes_every_frame() -> None:
+    class Tagged(PerMessageDeflate):
+        def decode(self, frame: Frame, *, max_size: Optional[int] = None) -> Frame:
+            frame = super().decode(frame, max_size=max_size)
+            return frame._replace(data=frame.data + b"!")
+
+    server, _ = deflate_pair(max_size=None)
+    client = Connection(CLIENT, extensions=[Tagged(False, False, 15, 15)])
+    server.send_binary(b"hello")
+    transfer(server, client)
+    assert client.events_received() == [b"hello!"]
 
 
 def test_max_size_applies_after_decompression() -> None:

@@ -3,7 +3,7 @@
 import array
 import asyncio
 import codecs
-import types
+import os
 from typing import Any, Callable, List, Optional, Sequence
 
 import pytest
@@ -91,12 +91,7 @@ def parse(request: Any) -> Callable[..., Frame]:
 @pytest.fixture
 def fixed_mask(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make serialization use the masking key of the RFC 6455 examples."""
-
-    def urandom(size: int) -> bytes:
-        assert size == 4
-        return RFC_MASK
-
-    monkeypatch.setattr(framing, "os", types.SimpleNamespace(urandom=urandom))
+    monkeypatch.setattr(framing, "new_mask_key", lambda: RFC_MASK)
 
 
 class FakeExtension:
@@ -198,6 +193,46 @@ def test_masked_frame_uses_a_fresh_key() -> None:
     frame = Frame(True, OP_BINARY, b"\x00" * 16)
     keys = {frame.serialize(mask=True)[2:6] for _ in range(8)}
     assert len(keys) > 1
+
+
+def test_mask_keys_are_read_in_batches_from_urandom(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: List[int] = []
+
+    def urandom(size: int) -> bytes:
+        reads.append(size)
+        return bytes(range(256)) * (size // 256)
+
+    monkeypatch.setattr(framing.os, "urandom", urandom)
+    monkeypatch.setattr(framing, "_mask_keys", [])
+    count = framing._MASK_KEYS_PER_READ
+    keys = [framing.new_mask_key() for _ in range(count + 1)]
+    # One read per batch of keys, each key 4 bytes of what urandom returned.
+    assert reads == [4 * count, 4 * count]
+    assert all(len(key) == 4 for key in keys)
+    assert sorted(keys[:count]) == sorted(
+        bytes(range(256))[i % 256 : i % 256 + 4] for i in range(0, 4 * count, 4)
+    )
+
+
+def test_mask_keys_are_not_shared_with_a_child_process() -> None:
+    if not hasattr(os, "fork"):  # pragma: no cover
+        pytest.skip("no fork on this platform")
+    framing.new_mask_key()  # the pool now holds keys
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            os.write(write_fd, b"%d" % len(framing._mask_keys))
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        left_in_child = pipe.read()
+    os.waitpid(pid, 0)
+    assert framing._mask_keys
+    assert left_in_child == b"0"
 
 
 # Payload length encodings (RFC 6455 5.2).

@@ -19,6 +19,7 @@ from typing import (
     Awaitable,
     Callable,
     Generator,
+    List,
     NamedTuple,
     Optional,
     Sequence,
@@ -81,6 +82,24 @@ _pack_medium = struct.Struct("!BBH").pack
 _pack_long = struct.Struct("!BBQ").pack
 _unpack_medium = struct.Struct("!H").unpack_from
 _unpack_long = struct.Struct("!Q").unpack_from
+
+# RFC 6455 5.3: masking keys must be unpredictable. They come from os.urandom,
+# read for _MASK_KEYS_PER_READ frames at once: a getrandom() system call per
+# frame costs about 0.7 µs, as much as the rest of encoding a small frame.
+_MASK_KEYS_PER_READ = 256
+_mask_keys: List[bytes] = []
+if hasattr(os, "register_at_fork"):  # pragma: no branch
+    # A child process must not reuse the keys of its parent.
+    os.register_at_fork(after_in_child=_mask_keys.clear)
+
+
+def new_mask_key() -> bytes:
+    """Return a fresh 4-byte masking key from the operating system's CSPRNG."""
+    keys = _mask_keys
+    if not keys:
+        pool = os.urandom(4 * _MASK_KEYS_PER_READ)
+        keys.extend([pool[i : i + 4] for i in range(0, len(pool), 4)])
+    return keys.pop()
 
 
 class Frame(NamedTuple):
@@ -264,7 +283,7 @@ def encode_frame(head: int, data: bytes, mask: bool) -> bytes:
         header = _pack_long(head, mask_bit | 127, length)
     if mask:
         # RFC 6455 5.3: a fresh, unpredictable masking key for every frame.
-        key = os.urandom(4)
+        key = new_mask_key()
         return b"".join((header, key, apply_mask(data, key)))
     if type(data) is bytes:
         return header + data

@@ -170,31 +170,45 @@ class PerMessageDeflate(Extension):
             self.decode_cont_data = False
             return frame
         self.decode_cont_data = not frame.fin
+        data = self.decompress(frame.data, frame.fin, max_size)
+        return Frame(frame.fin, frame.opcode, data, False, frame.rsv2, frame.rsv3)
 
+    def decompress(self, data: bytes, fin: bool, max_size: Optional[int]) -> bytes:
+        """
+        Decompress the payload of one frame of a compressed message.
+
+        This is :meth:`decode` without the checks of frame headers: the
+        connection calls it directly for a message in one frame.
+
+        Raises:
+            PayloadTooBig: if the result exceeds ``max_size``.
+            ProtocolError: if ``data`` isn't valid compressed data.
+
+        """
         limit = 0 if max_size is None else max_size + 1
+        size = len(data)
         try:
-            if frame.fin and len(frame.data) <= SMALL_PAYLOAD:
+            if fin and size <= SMALL_PAYLOAD:
                 # RFC 7692 7.2.2: append the tail removed by the sender. For a
                 # small payload, copying it costs less than a second call.
-                data = self.inflate(frame.data + EMPTY_BLOCK_TAIL, limit)
+                result = self.inflate(data + EMPTY_BLOCK_TAIL, limit)
             else:
-                data = self.inflate(frame.data, limit)
-            # Otherwise, feed the tail apart to avoid copying the payload,
-            # unless the DEFLATE stream ended.
-            if frame.fin and len(frame.data) > SMALL_PAYLOAD and self.decoder:
-                if not limit:
-                    data += self.inflate(EMPTY_BLOCK_TAIL, 0)
-                elif len(data) < limit:
-                    data += self.inflate(EMPTY_BLOCK_TAIL, limit - len(data))
+                result = self.inflate(data, limit)
+                # Otherwise, feed the tail apart to avoid copying the payload,
+                # unless the DEFLATE stream ended.
+                if fin and self.decoder:
+                    if not limit:
+                        result += self.inflate(EMPTY_BLOCK_TAIL, 0)
+                    elif len(result) < limit:
+                        result += self.inflate(EMPTY_BLOCK_TAIL, limit - len(result))
         except zlib.error as exc:
             raise ProtocolError(f"invalid compressed data: {exc}") from exc
-        if limit and len(data) >= limit:
+        if limit and len(result) >= limit:
             raise PayloadTooBig(f"frame over {max_size} bytes after decompression")
-
-        if frame.fin and self.remote_no_context_takeover:
+        if fin and self.remote_no_context_takeover:
             # RFC 7692 7.2.2: the next message starts with an empty window.
             self.decoder = None
-        return Frame(frame.fin, frame.opcode, data, False, frame.rsv2, frame.rsv3)
+        return result
 
     def inflate(self, data: bytes, limit: int) -> bytes:
         """
@@ -231,22 +245,7 @@ class PerMessageDeflate(Extension):
         """
         if frame.opcode in CTRL_OPCODES:
             return frame
-        encoder = self.encoder
-        if encoder is None:
-            encoder = self.encoder = new_encoder(
-                self.local_max_window_bits, self.compress_settings
-            )
-        data: bytes = encoder.compress(frame.data)
-        # The flush always ends with the 4 bytes of an empty stored block:
-        # remove them from the last frame of the message (RFC 7692 7.2.1).
-        tail: bytes = encoder.flush(zlib.Z_SYNC_FLUSH)
-        if frame.fin:
-            tail = tail[:-4]
-            if self.local_no_context_takeover:
-                self.encoder = None
-        # One copy of the compressed data at most: CPython returns either
-        # operand unchanged when the other one is empty.
-        data += tail
+        data = self.compress(frame.data, frame.fin)
         # RFC 7692 6.1: RSV1 is set on the first frame of a message only.
         return Frame(
             frame.fin,
@@ -256,6 +255,31 @@ class PerMessageDeflate(Extension):
             frame.rsv2,
             frame.rsv3,
         )
+
+    def compress(self, data: bytes, fin: bool) -> bytes:
+        """
+        Compress the payload of one frame of a message.
+
+        This is :meth:`encode` without frame headers: the connection calls it
+        directly for a message in one frame.
+
+        """
+        encoder = self.encoder
+        if encoder is None:
+            encoder = self.encoder = new_encoder(
+                self.local_max_window_bits, self.compress_settings
+            )
+        result: bytes = encoder.compress(data)
+        # The flush always ends with the 4 bytes of an empty stored block:
+        # remove them from the last frame of the message (RFC 7692 7.2.1).
+        tail: bytes = encoder.flush(zlib.Z_SYNC_FLUSH)
+        if fin:
+            tail = tail[:-4]
+            if self.local_no_context_takeover:
+                self.encoder = None
+        # One copy of the compressed data at most: CPython returns either
+        # operand unchanged when the other one is empty.
+        return result + tail
 
 
 def new_decoder(bits: int) -> Any:
