@@ -46,7 +46,7 @@ from .http import (
     build_request as serialize_request,
     parse_response,
 )
-from .protocol import WebSocketCommonProtocol
+from .protocol import WebSocketCommonProtocol, run_with_timeout
 from .server import _header_items
 from .typing import Origin, Subprotocol
 from .uri import WebSocketURI, parse_uri
@@ -430,7 +430,7 @@ class Connect:
     def __await__(self) -> Generator[Any, None, WebSocketClientProtocol]:
         if self.open_timeout is None:
             return self._connect().__await__()
-        return asyncio.wait_for(self._connect(), self.open_timeout).__await__()
+        return run_with_timeout(self._connect(), self.open_timeout).__await__()
 
     __iter__ = __await__
 

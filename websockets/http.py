@@ -118,6 +118,48 @@ def _decode(data: bytes) -> str:
 
 # Headers
 
+# Names and values found in most handshakes, as received and as looked up.
+_COMMON_NAMES = [
+    "Host",
+    "Upgrade",
+    "Connection",
+    "Origin",
+    "User-Agent",
+    "Server",
+    "Date",
+    "Authorization",
+    "WWW-Authenticate",
+    "Cookie",
+    "Set-Cookie",
+    "Pragma",
+    "Cache-Control",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Content-Type",
+    "Content-Length",
+    "Location",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version",
+    "Sec-WebSocket-Extensions",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Accept",
+]
+_COMMON_LOWER = {name.lower(): name.lower() for name in _COMMON_NAMES}
+_COMMON_STR = {
+    text.encode(): text
+    for text in [
+        *_COMMON_NAMES,
+        *_COMMON_LOWER,
+        "websocket",
+        "Upgrade",
+        "upgrade",
+        "13",
+        "permessage-deflate; client_max_window_bits",
+        "permessage-deflate",
+        "no-cache",
+    ]
+}
+
 
 class MultipleValuesError(LookupError):
     """
@@ -172,7 +214,11 @@ class Headers(MutableMapping[str, str]):
     """
 
     def __init__(self, *args: "HeadersLike", **kwargs: str) -> None:
-        self._dict: Dict[str, List[str]] = {}
+        # Lower-case names to their first value; names with several values
+        # also map to all of them in _multi. A list per name would cost
+        # about 100 bytes per header on every connection, for a rare case.
+        self._dict: Dict[str, str] = {}
+        self._multi: Optional[Dict[str, List[str]]] = None
         self._list: List[Tuple[str, str]] = []
         self.update(*args, **kwargs)
 
@@ -185,7 +231,9 @@ class Headers(MutableMapping[str, str]):
     def copy(self) -> "Headers":
         """Return an independent copy of the headers."""
         copy = self.__class__()
-        copy._dict = {name: list(values) for name, values in self._dict.items()}
+        copy._dict = dict(self._dict)
+        if self._multi is not None:
+            copy._multi = {name: list(values) for name, values in self._multi.items()}
         copy._list = list(self._list)
         return copy
 
@@ -205,32 +253,52 @@ class Headers(MutableMapping[str, str]):
     # MutableMapping methods
 
     def __getitem__(self, key: str) -> str:
-        values = self._dict[key.lower()]
-        if len(values) == 1:
-            return values[0]
-        raise MultipleValuesError(key, len(values))
+        lower = key.lower()
+        value = self._dict[lower]
+        multi = self._multi
+        if multi is not None and lower in multi:
+            raise MultipleValuesError(key, len(multi[lower]))
+        return value
 
     def __setitem__(self, key: str, value: str) -> None:
-        self._dict.setdefault(key.lower(), []).append(value)
+        lower = key.lower()
+        # Common names share one string: less memory per connection.
+        lower = _COMMON_LOWER.get(lower, lower)
+        values = self._dict
+        if lower in values:
+            multi = self._multi
+            if multi is None:
+                multi = self._multi = {}
+            if lower in multi:
+                multi[lower].append(value)
+            else:
+                multi[lower] = [values[lower], value]
+        else:
+            values[lower] = value
         self._list.append((key, value))
 
     def __delitem__(self, key: str) -> None:
         lower = key.lower()
         del self._dict[lower]
+        if self._multi is not None:
+            self._multi.pop(lower, None)
         self._list = [item for item in self._list if item[0].lower() != lower]
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, Headers):
-            return self._dict == other._dict
+            return self._dict == other._dict and (self._multi or {}) == (
+                other._multi or {}
+            )
         if isinstance(other, Mapping):
             if not all(isinstance(name, str) for name in other):
                 return False
-            return self._dict == Headers(other)._dict
+            return self == Headers(other)
         return NotImplemented
 
     def clear(self) -> None:
         """Remove all headers."""
         self._dict = {}
+        self._multi = None
         self._list = []
 
     def update(self, *args: "HeadersLike", **kwargs: str) -> None:  # type: ignore[override]
@@ -272,7 +340,12 @@ class Headers(MutableMapping[str, str]):
             key: header name.
 
         """
-        return list(self._dict.get(key.lower(), ()))
+        lower = key.lower()
+        multi = self._multi
+        if multi is not None and lower in multi:
+            return list(multi[lower])
+        value = self._dict.get(lower)
+        return [] if value is None else [value]
 
     def raw_items(self) -> Iterator[Tuple[str, str]]:
         """Return an iterator of all values as ``(name, value)`` pairs."""
@@ -342,7 +415,10 @@ def parse_headers() -> Generator[int, bytes, Headers]:
         value = value.strip(b" \t")
         if not _value_re.fullmatch(value):
             raise ValueError(f"invalid HTTP header value: {_show(value)}")
-        headers[name.decode("ascii")] = _decode(value)
+        # Common names and values share one string: less memory per connection.
+        headers[_COMMON_STR.get(name) or name.decode("ascii")] = _COMMON_STR.get(
+            value
+        ) or _decode(value)
 
 
 def parse_request() -> Generator[int, bytes, Tuple[str, Headers]]:

@@ -15,6 +15,7 @@ import collections
 import logging
 import random
 import struct
+import sys
 import warnings
 from typing import (
     Any,
@@ -166,7 +167,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._keepalive_handle: Optional[asyncio.TimerHandle] = None
         self._close_handle: Optional[asyncio.TimerHandle] = None
         self._close_phase = 0
-        self._lost_waiter: Optional[asyncio.Future[None]] = None
+        # Whether connection_lost() ran, and who waits for it.
+        self._lost = False
+        self._lost_waiters: Optional[List[asyncio.Future[None]]] = None
 
     # Attributes.
 
@@ -232,7 +235,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         This is :attr:`closed`, as a coroutine.
 
         """
-        await asyncio.shield(self._get_lost_waiter())
+        await self._wait_lost()
 
     async def __aiter__(self) -> AsyncIterator[Data]:
         """
@@ -357,7 +360,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 self.transport.close()
         if self.transport is None:  # pragma: no cover
             return
-        await asyncio.shield(self._get_lost_waiter())
+        await self._wait_lost()
 
     async def ping(self, data: Optional[Data] = None) -> Awaitable[None]:
         """
@@ -425,7 +428,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             raise InvalidState("the opening handshake isn't complete")
         if conn.close_code is None:
             # Closing: wait until the close code is known.
-            await asyncio.shield(self._get_lost_waiter())
+            await self._wait_lost()
         raise conn.close_exc()
 
     def connection_open(self) -> None:
@@ -490,7 +493,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         transport = cast(asyncio.Transport, transport)
         self.transport = transport
         transport.set_write_buffer_limits(self.write_limit)
-        self._get_lost_waiter()
 
     def data_received(self, data: bytes) -> None:
         """Feed received bytes to the core, or to the opening handshake."""
@@ -545,9 +547,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 waiter.set_result(None)
         self._drain_waiters.clear()
         self._abort_pings()
-        waiter = self._get_lost_waiter()
-        if not waiter.done():
-            waiter.set_result(None)
+        self._lost = True
+        for waiter in self._lost_waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
 
     def pause_writing(self) -> None:
         """The transport's buffer is above the high-water mark: make senders wait."""
@@ -845,12 +848,46 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._keepalive_handle = None
         self._close_handle = None
 
-    def _get_lost_waiter(self) -> "asyncio.Future[None]":
-        if self._lost_waiter is None:
-            if self.loop is None:
-                self.loop = asyncio.get_running_loop()
-            self._lost_waiter = self.loop.create_future()
-        return self._lost_waiter
+    async def _wait_lost(self) -> None:
+        """
+        Wait until :meth:`connection_lost` runs.
+
+        Each caller waits on a future of its own, which cancelling the caller
+        cancels: unlike :func:`asyncio.shield` of a shared future, this takes
+        no extra turn of the event loop when the connection is lost.
+
+        """
+        if self._lost:
+            return
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        waiter = self.loop.create_future()
+        waiters = self._lost_waiters
+        if waiters is None:
+            waiters = self._lost_waiters = []
+        waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            waiters.remove(waiter)
+
+
+if sys.version_info >= (3, 11):
+
+    async def run_with_timeout(aw: Awaitable[T], delay: Optional[float]) -> T:
+        """
+        Await ``aw`` for at most ``delay`` seconds, then raise :exc:`TimeoutError`.
+
+        This runs ``aw`` in the current task: before Python 3.12,
+        :func:`asyncio.wait_for` wraps it in a new task, which costs two more
+        turns of the event loop in every opening handshake.
+
+        """
+        async with asyncio.timeout(delay):
+            return await aw
+
+else:  # pragma: no cover
+    run_with_timeout = asyncio.wait_for
 
 
 async def _aiter(iterable: Iterable[Data]) -> AsyncIterator[Data]:

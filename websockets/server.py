@@ -54,7 +54,7 @@ from .http import (
     build_response as serialize_response,
     parse_request,
 )
-from .protocol import WebSocketCommonProtocol
+from .protocol import WebSocketCommonProtocol, run_with_timeout
 from .typing import ExtensionHeader, Origin, Subprotocol
 
 
@@ -150,7 +150,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 if self.open_timeout is None:
                     path = await self.run_handshake()
                 else:
-                    path = await asyncio.wait_for(
+                    path = await run_with_timeout(
                         self.run_handshake(), self.open_timeout
                     )
             except asyncio.TimeoutError:
