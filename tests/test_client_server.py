@@ -331,6 +331,27 @@ async def test_connect_and_serve_as_context_managers() -> None:
     assert server.sockets is None
 
 
+async def test_open_connections_keep_no_instance_dict() -> None:
+    # Memory per connection: every attribute is a slot. A new attribute
+    # missing from __slots__ would create a dict of several hundred bytes.
+    server_sides: List[WebSocketServerProtocol] = []
+
+    async def handler(ws: WebSocketServerProtocol, path: str) -> None:
+        server_sides.append(ws)
+        await echo_handler(ws, path)
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        async with connect(get_uri(server)) as ws:
+            await ws.send("Hello!")
+            assert await ws.recv() == "Hello!"
+            await ws.ping()
+            for obj in (ws, ws.conn, server_sides[0], server_sides[0].conn):
+                assert obj.__dict__ == {}, type(obj)
+            # Arbitrary attributes still work, as on any object.
+            ws.user = "alice"  # type: ignore[attr-defined]
+            assert ws.__dict__ == {"user": "alice"}
+
+
 async def test_handler_gets_path_with_query_string() -> None:
     paths: List[str] = []
 

@@ -80,6 +80,9 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
     is_client = True
     side = CLIENT
 
+    # No attributes beyond those of WebSocketCommonProtocol.
+    __slots__ = ()
+
     def __init__(
         self,
         *,

@@ -135,6 +135,42 @@ class Connection:
 
     """
 
+    # Slots: less memory per connection than an instance dict.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_buffer",
+        "_deflate",
+        "_discard",
+        "_events",
+        "_failed",
+        "_msg_buffer",
+        "_msg_decoder",
+        "_msg_opcode",
+        "_msg_size",
+        "_need",
+        "_output",
+        "_parser",
+        "_pending_pong",
+        "_plain_messages",
+        "_pongs_paused",
+        "_send_fragmented",
+        "close_cause",
+        "close_rcvd",
+        "close_rcvd_code",
+        "close_rcvd_reason",
+        "close_sent_code",
+        "close_sent_reason",
+        "debug",
+        "eof_rcvd",
+        "eof_sent",
+        "extensions",
+        "failure",
+        "max_size",
+        "side",
+        "state",
+    )
+
     def __init__(
         self,
         side: Side,

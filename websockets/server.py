@@ -97,6 +97,17 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     is_client = False
 
+    # Attributes of the server side (see WebSocketCommonProtocol).
+    __slots__ = (
+        "_process_request",
+        "_select_subprotocol",
+        "handler_task",
+        "open_timeout",
+        "origins",
+        "ws_handler",
+        "ws_server",
+    )
+
     def __init__(
         self,
         ws_handler: Callable[["WebSocketServerProtocol", str], Awaitable[Any]],
