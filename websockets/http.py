@@ -28,9 +28,11 @@ and there are at most :data:`MAX_HEADERS` header lines.
 
 """
 
+import email.utils
 import http
 import re
 import sys
+import time
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -103,6 +105,11 @@ _path_re = re.compile(rb"[\x21-\x7e\x80-\xff]+")
 _str_token_re = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _str_value_re = re.compile(r"[\t\x20-\x7e\x80-\U0010ffff]*")
 
+# Serialized headers: "name: value\r\n" lines, then "\r\n".
+_str_headers_re = re.compile(
+    rf"(?:{_str_token_re.pattern}: {_str_value_re.pattern}\r\n)*\r\n"
+)
+
 _str_path_re = re.compile(r"[\x21-\x7e\x80-\U0010ffff]+")
 
 
@@ -114,6 +121,19 @@ def _show(data: bytes) -> str:
 def _decode(data: bytes) -> str:
     """Decode bytes from the wire; bytes outside ASCII become surrogates."""
     return data.decode("ascii", "surrogateescape")
+
+
+def http_date() -> str:
+    """Return the current date for a Date header (RFC 7231 7.1.1.2)."""
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = now, email.utils.formatdate(now, usegmt=True)
+    return _date[1]
+
+
+# The last date formatted: handshakes in the same second reuse it.
+_date = (0, "")
 
 
 # Headers
@@ -359,13 +379,16 @@ HeadersLike = Union[Headers, Mapping[str, str], Iterable[Tuple[str, str]]]
 # Parsers
 
 
-def parse_line(what: str) -> Generator[int, bytes, bytes]:
+def parse_line(line: bytes, what: str) -> bytes:
     """
-    Parse one line, for :func:`parse_request` and :func:`parse_response`.
+    Check one line received by :func:`parse_request` or :func:`parse_response`.
 
-    Yields :data:`MAX_LINE`, receives a line and returns it without CRLF.
+    The parsers yield :data:`MAX_LINE` and receive a line, LF included. This
+    returns it without CRLF. (A plain function rather than one more generator
+    to delegate to: measured, a third less time to parse a request.)
 
     Args:
+        line: the line.
         what: what the line is, for error messages.
 
     Raises:
@@ -373,7 +396,6 @@ def parse_line(what: str) -> Generator[int, bytes, bytes]:
         ValueError: if the line ends with a bare LF.
 
     """
-    line = yield MAX_LINE
     if not line.endswith(b"\n"):
         raise EOFError(f"connection closed while reading HTTP {what}")
     # RFC 7230 3.5 allows accepting a bare LF; this parser doesn't.
@@ -397,7 +419,7 @@ def parse_headers() -> Generator[int, bytes, Headers]:
     headers = Headers()
     count = 0
     while True:
-        line = yield from parse_line("headers")
+        line = parse_line((yield MAX_LINE), "headers")
         if not line:
             return headers
         if count == MAX_HEADERS:
@@ -409,16 +431,21 @@ def parse_headers() -> Generator[int, bytes, Headers]:
         name, colon, value = line.partition(b":")
         if not colon:
             raise ValueError(f"HTTP header line without colon: {_show(line)}")
-        # RFC 7230 3.2.4: no whitespace between the name and the colon.
-        if not _token_re.fullmatch(name):
-            raise ValueError(f"invalid HTTP header name: {_show(name)}")
+        # Common names and values are known to be valid, and they share one
+        # string: less work per handshake, less memory per connection.
+        name_str = _COMMON_STR.get(name)
+        if name_str is None:
+            # RFC 7230 3.2.4: no whitespace between the name and the colon.
+            if not _token_re.fullmatch(name):
+                raise ValueError(f"invalid HTTP header name: {_show(name)}")
+            name_str = name.decode("ascii")
         value = value.strip(b" \t")
-        if not _value_re.fullmatch(value):
-            raise ValueError(f"invalid HTTP header value: {_show(value)}")
-        # Common names and values share one string: less memory per connection.
-        headers[_COMMON_STR.get(name) or name.decode("ascii")] = _COMMON_STR.get(
-            value
-        ) or _decode(value)
+        value_str = _COMMON_STR.get(value)
+        if value_str is None:
+            if not _value_re.fullmatch(value):
+                raise ValueError(f"invalid HTTP header value: {_show(value)}")
+            value_str = _decode(value)
+        headers[name_str] = value_str
 
 
 def parse_request() -> Generator[int, bytes, Tuple[str, Headers]]:
@@ -441,7 +468,7 @@ def parse_request() -> Generator[int, bytes, Tuple[str, Headers]]:
 
     """
     # RFC 7230 3.1.1: request-line = method SP request-target SP HTTP-version
-    request_line = yield from parse_line("request line")
+    request_line = parse_line((yield MAX_LINE), "request line")
     parts = request_line.split(b" ")
     if len(parts) != 3:
         raise ValueError(f"invalid HTTP request line: {_show(request_line)}")
@@ -471,7 +498,7 @@ def parse_response() -> Generator[int, bytes, Tuple[int, str, Headers]]:
 
     """
     # RFC 7230 3.1.2: status-line = HTTP-version SP status-code SP reason-phrase
-    status_line = yield from parse_line("status line")
+    status_line = parse_line((yield MAX_LINE), "status line")
     # Be lenient with a missing space when the reason phrase is empty.
     parts = status_line.split(b" ", 2)
     if len(parts) < 2:
@@ -547,22 +574,28 @@ class LineReader(Generic[T]):
             ValueError: if the data isn't well formatted.
 
         """
-        while not self.done:
-            limit = self.limit
-            end = buffer.find(b"\n", self.searched, limit)
-            if end == -1:
-                if len(buffer) >= limit:
-                    raise SecurityError(f"line longer than {limit} bytes")
-                self.searched = len(buffer)
-                return None
-            line = bytes(buffer[: end + 1])
-            del buffer[: end + 1]
-            self.searched = 0
-            try:
-                self.limit = self.parser.send(line)
-            except StopIteration as exc:
-                self.result = exc.value
-                self.done = True
+        # Lines are removed from the buffer at the end, all at once.
+        start = 0
+        try:
+            while not self.done:
+                limit = start + self.limit
+                end = buffer.find(b"\n", max(start, self.searched), limit)
+                if end == -1:
+                    if len(buffer) >= limit:
+                        raise SecurityError(f"line longer than {self.limit} bytes")
+                    self.searched = len(buffer) - start
+                    return None
+                end += 1
+                line = bytes(buffer[start:end])
+                start = end
+                self.searched = 0
+                try:
+                    self.limit = self.parser.send(line)
+                except StopIteration as exc:
+                    self.result = exc.value
+                    self.done = True
+        finally:
+            del buffer[:start]
         return self.result
 
     def feed_eof(self, buffer: bytearray) -> T:
@@ -670,12 +703,20 @@ def _serialize_headers(headers: HeadersLike) -> bytes:
     """Serialize headers, checking that they can't break the message."""
     if not isinstance(headers, Headers):
         headers = Headers(headers)
-    for name, value in headers.raw_items():
-        if not _str_token_re.fullmatch(name):
-            raise ValueError(f"invalid HTTP header name: {name!r}")
-        if not _str_value_re.fullmatch(value):
-            raise ValueError(f"invalid HTTP header value: {value!r}")
-    return str(headers).encode("utf-8", "surrogateescape")
+    text = str(headers)
+    # One match for the whole block, as long as every header is valid. A
+    # CRLF inside a name or value would add a line: count them too.
+    if (
+        not _str_headers_re.fullmatch(text)
+        or text.count("\r\n") != len(headers._list) + 1
+    ):
+        for name, value in headers.raw_items():
+            if not _str_token_re.fullmatch(name):
+                raise ValueError(f"invalid HTTP header name: {name!r}")
+            if not _str_value_re.fullmatch(value):
+                raise ValueError(f"invalid HTTP header value: {value!r}")
+        raise AssertionError("unreachable")  # pragma: no cover
+    return text.encode("utf-8", "surrogateescape")
 
 
 def build_request(path: str, headers: HeadersLike) -> bytes:

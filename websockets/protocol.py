@@ -693,6 +693,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def _abort_pings(self) -> None:
         """Fail the waiters of pings that will never get a pong."""
+        if not self.pings:
+            return
         exc = self.conn.close_exc()
         for waiter in self.pings.values():
             if not waiter.done():

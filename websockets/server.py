@@ -9,7 +9,6 @@ shut them down gracefully.
 """
 
 import asyncio
-import email.utils
 import functools
 import http
 import logging
@@ -52,6 +51,7 @@ from .http import (
     HeadersLike,
     MultipleValuesError,
     build_response as serialize_response,
+    http_date,
     parse_request,
 )
 from .protocol import WebSocketCommonProtocol, run_with_timeout
@@ -254,7 +254,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 )
             headers["Content-Type"] = "text/plain; charset=utf-8"
         logger.info("opening handshake failed: HTTP %d", status)
-        headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+        headers.setdefault("Date", http_date())
         headers.setdefault("Server", USER_AGENT)
         headers.setdefault("Content-Length", str(len(body)))
         headers.setdefault("Connection", "close")
@@ -481,7 +481,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         if extra_headers is not None:
             for name, value in _header_items(extra_headers):
                 response_headers[name] = value
-        response_headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+        response_headers.setdefault("Date", http_date())
         response_headers.setdefault("Server", USER_AGENT)
 
         self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
