@@ -177,10 +177,9 @@ def check_upgrade(headers: Headers) -> None:
         InvalidHeaderFormat: if a header can't be parsed.
 
     """
-    if (
-        headers.get_all("Connection") == ["Upgrade"]
-        and headers.get_all("Upgrade") == ["websocket"]
-    ):
+    if headers.get_all("Connection") == ["Upgrade"] and headers.get_all("Upgrade") == [
+        "websocket"
+    ]:
         # Fast path: what nearly every client and server sends.
         return
     connection: List[ConnectionOption] = []
