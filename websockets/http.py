@@ -419,9 +419,10 @@ def parse_headers() -> Generator[int, bytes, Headers]:
     headers = Headers()
     count = 0
     while True:
-        line = parse_line((yield MAX_LINE), "headers")
-        if not line:
+        line = yield MAX_LINE
+        if line == b"\r\n":
             return headers
+        line = parse_line(line, "headers")
         if count == MAX_HEADERS:
             raise SecurityError(f"more than {MAX_HEADERS} headers")
         count += 1
@@ -579,7 +580,8 @@ class LineReader(Generic[T]):
         try:
             while not self.done:
                 limit = start + self.limit
-                end = buffer.find(b"\n", max(start, self.searched), limit)
+                searched = self.searched
+                end = buffer.find(b"\n", searched if searched > start else start, limit)
                 if end == -1:
                     if len(buffer) >= limit:
                         raise SecurityError(f"line longer than {self.limit} bytes")
