@@ -646,7 +646,7 @@ class Suite:
         profile: Optional[str] = None,
     ) -> Dict[str, Dict[str, float]]:
         modes = {
-            "ours": ("loop", "gather"),
+            "ours": ("broadcast", "loop", "gather"),
             "websockets": ("broadcast", "loop"),
             "aiohttp": ("loop",),
             "raw": ("loop",),
@@ -755,7 +755,7 @@ class Suite:
                         f"  {row['bytes']:8.0f} B {row['count']:6.1f} blocks  "
                         + row["where"]
                     )
-                for mode in ("loop", "gather"):
+                for mode in ("broadcast", "loop", "gather"):
                     path = f"{base}-server-{mode}.pstats"
                     top = profiles[workload.name][mode] = top_functions(path)
                     print(f"\n{workload.name}, broadcast {mode}, server: {path}")

@@ -18,22 +18,11 @@ async def register(websocket: websockets.WebSocketServerProtocol, path: str) -> 
         CLIENTS.remove(websocket)
 
 
-async def send(websocket: websockets.WebSocketServerProtocol, message: str) -> None:
-    try:
-        await websocket.send(message)
-    except websockets.ConnectionClosed:
-        pass  # the client is gone; register() forgets it
-
-
-async def broadcast(message: str) -> None:
-    # Send concurrently, so that a slow client doesn't delay the others.
-    await asyncio.gather(*[send(websocket, message) for websocket in CLIENTS])
-
-
 async def show_time() -> None:
     while True:
         now = datetime.datetime.now(datetime.timezone.utc)
-        await broadcast(now.isoformat(timespec="seconds"))
+        # Write the message to every connection without waiting for any.
+        websockets.broadcast(CLIENTS, now.isoformat(timespec="seconds"))
         await asyncio.sleep(1)
 
 

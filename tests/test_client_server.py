@@ -77,6 +77,7 @@ from websockets.http import (
     parse_request,
     parse_response,
 )
+from websockets.protocol import broadcast
 from websockets.server import (
     WebSocketServer,
     WebSocketServerProtocol,
@@ -350,6 +351,35 @@ async def test_open_connections_keep_no_instance_dict() -> None:
             # Arbitrary attributes still work, as on any object.
             ws.user = "alice"  # type: ignore[attr-defined]
             assert ws.__dict__ == {"user": "alice"}
+
+
+async def test_broadcast_to_clients_with_and_without_compression() -> None:
+    connected: List[WebSocketServerProtocol] = []
+    ready = asyncio.Event()
+
+    async def handler(ws: WebSocketServerProtocol, path: str) -> None:
+        connected.append(ws)
+        if len(connected) == 3:
+            ready.set()
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        clients = [
+            await connect(get_uri(server)),
+            await connect(get_uri(server)),
+            await connect(get_uri(server), compression=None),
+        ]
+        try:
+            await ready.wait()
+            assert [bool(ws.extensions) for ws in connected].count(True) == 2
+            broadcast(connected, "hello " * 100)
+            broadcast(connected, b"\x00\x01")
+            for ws in clients:
+                assert await ws.recv() == "hello " * 100
+                assert await ws.recv() == b"\x00\x01"
+        finally:
+            for ws in clients:
+                await ws.close()
 
 
 async def test_handler_gets_path_with_query_string() -> None:

@@ -1944,3 +1944,89 @@ async def test_real_loop_peer_closes_tcp() -> None:
         await ws.recv()
     assert raised.value.code == 1006
     await ws.wait_closed()
+
+
+# broadcast()
+
+
+@async_test
+async def test_broadcast_writes_the_same_frame_to_every_server_connection() -> None:
+    pairs = [make() for _ in range(3)]
+    protocol.broadcast([ws for ws, _ in pairs], "café")
+    writes = [transport.calls for _, transport in pairs]
+    assert all(len(calls) == 1 for calls in writes)
+    # Serialized once: the very same bytes object for each connection.
+    assert writes[0][0][1] is writes[1][0][1] is writes[2][0][1]
+    for ws, transport in pairs:
+        assert output(ws, transport) == [Frame(True, OP_TEXT, "café".encode())]
+
+
+@async_test
+async def test_broadcast_binary_message_in_any_bytes_like_type() -> None:
+    for message in [b"\x01\x02", bytearray(b"\x01\x02"), memoryview(b"\x01\x02")]:
+        ws, transport = make()
+        protocol.broadcast([ws], message)
+        assert output(ws, transport) == [Frame(True, OP_BINARY, b"\x01\x02")]
+
+
+@async_test
+async def test_broadcast_masks_each_client_frame_with_its_own_key() -> None:
+    pairs = [make(CLIENT) for _ in range(2)]
+    protocol.broadcast([ws for ws, _ in pairs], b"spam")
+    frames = [transport.calls[0][1] for _, transport in pairs]
+    assert frames[0][2:6] != frames[1][2:6]  # masking keys differ
+    for ws, transport in pairs:
+        assert output(ws, transport) == [Frame(True, OP_BINARY, b"spam")]
+
+
+@async_test
+async def test_broadcast_with_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="websockets.protocol"):
+        ws, transport = make()
+        caplog.clear()
+        protocol.broadcast([ws], "spam")
+    assert output(ws, transport) == [Frame(True, OP_TEXT, b"spam")]
+    assert caplog.messages == ["> TEXT fin b'spam' [4 bytes]"]
+
+
+@async_test
+async def test_broadcast_skips_connections_that_are_not_open() -> None:
+    opening, opening_transport = make(open=False)
+    closing, closing_transport = make()
+    closing.conn.send_close(1000, "")
+    closing._flush()
+    closing_transport.clear()
+    closed, closed_transport = make()
+    closed_transport.abort()
+    await closed.wait_closed()
+    closed_transport.clear()
+    open_ws, open_transport = make()
+    protocol.broadcast([opening, closing, closed, open_ws], "spam")
+    assert opening_transport.calls == []
+    assert closing_transport.calls == []
+    assert closed_transport.calls == []
+    assert output(open_ws, open_transport) == [Frame(True, OP_TEXT, b"spam")]
+
+
+@async_test
+async def test_broadcast_skips_connection_sending_fragments(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    busy, busy_transport = make()
+    busy.conn.send_text(b"fragment", fin=False)
+    busy._flush()
+    busy_transport.clear()
+    idle, idle_transport = make()
+    with caplog.at_level(logging.WARNING, logger="websockets.protocol"):
+        protocol.broadcast([busy, idle], "spam")
+    assert busy_transport.calls == []
+    assert output(idle, idle_transport) == [Frame(True, OP_TEXT, b"spam")]
+    assert caplog.messages == ["skipped broadcast: a fragmented message is being sent"]
+
+
+@async_test
+async def test_broadcast_rejects_unsupported_types_before_sending() -> None:
+    ws, transport = make()
+    with pytest.raises(TypeError):
+        protocol.broadcast([ws], 42)  # type: ignore[arg-type]
+    assert transport.calls == []

@@ -453,6 +453,11 @@ class Connection:
         return ""
 
     @property
+    def sending_fragments(self) -> bool:
+        """Tell whether a fragmented message is being sent."""
+        return self._send_fragmented
+
+    @property
     def receiving(self) -> bool:
         """Tell whether more messages may still be received."""
         return self.close_rcvd is None and not self._discard

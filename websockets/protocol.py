@@ -47,12 +47,19 @@ from .connection import (
 )
 from .exceptions import ConnectionClosedOK, InvalidState
 from .extensions.base import Extension
-from .framing import OP_PONG, OP_TEXT, Frame, encode_data, prepare_data
+from .framing import (
+    OP_PONG,
+    OP_TEXT,
+    Frame,
+    encode_data,
+    encode_frame,
+    prepare_data,
+)
 from .http import Headers, LineReader
 from .typing import Data, Subprotocol
 
 
-__all__ = ["WebSocketCommonProtocol"]
+__all__ = ["WebSocketCommonProtocol", "broadcast"]
 
 logger = logging.getLogger("websockets.protocol")
 
@@ -917,6 +924,54 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             await waiter
         finally:
             waiters.remove(waiter)
+
+
+def broadcast(websockets: Iterable[WebSocketCommonProtocol], message: Data) -> None:
+    """
+    Send a message to several connections at once, without waiting.
+
+    A :class:`str` is sent as a Text frame; :class:`bytes`,
+    :class:`bytearray` and :class:`memoryview` as a Binary frame. The frame
+    is built once for every server connection without extensions: they all
+    get the same bytes. Clients mask each frame with a key of its own, and
+    permessage-deflate compresses for each connection.
+
+    Unlike :meth:`~WebSocketCommonProtocol.send`, :func:`broadcast` doesn't
+    wait: it writes the message to every connection's buffer, even when the
+    buffer is over ``write_limit``. A connection that doesn't read keeps the
+    messages in memory until it times out: keep ``ping_interval`` and
+    ``ping_timeout`` short when broadcasting often.
+
+    Connections that aren't open are skipped silently; connections in the
+    middle of sending a fragmented message are skipped with a warning, since
+    a message can't be inserted between fragments.
+
+    This function is an addition to the websockets 8.x API.
+
+    Raises:
+        TypeError: if ``message`` isn't a string or a bytes-like object.
+
+    """
+    opcode, data = prepare_data(message)
+    frame: Optional[bytes] = None
+    for websocket in websockets:
+        conn = websocket.conn
+        if conn.state is not OPEN:
+            continue
+        if conn.sending_fragments:
+            logger.warning("skipped broadcast: a fragmented message is being sent")
+            continue
+        if conn.side is SERVER and not conn.extensions and not conn.debug:
+            # Servers don't mask frames: the same bytes suit every connection.
+            if frame is None:
+                frame = encode_frame(0x80 | opcode, data, False)
+            cast(asyncio.Transport, websocket.transport).write(frame)
+        else:
+            if opcode == OP_TEXT:
+                conn.send_text(data)
+            else:
+                conn.send_binary(data)
+            websocket._flush()
 
 
 if sys.version_info >= (3, 11):

@@ -53,7 +53,9 @@ class Server(ServerBase):
         return ports
 
     async def broadcast(self, mode: str, message: str) -> None:
-        if mode == "loop":
+        if mode == "broadcast":
+            websockets.broadcast(self.clients, message)
+        elif mode == "loop":
             for ws in list(self.clients):
                 await ws.send(message)
         elif mode == "gather":
