@@ -625,7 +625,8 @@ async def test_extensions_on_both_sides() -> None:
                 "x-no-op; flag, permessage-deflate; client_max_window_bits"
             )
             assert ws.response_headers["Sec-WebSocket-Extensions"] == (
-                "x-no-op; flag, permessage-deflate"
+                "x-no-op; flag, permessage-deflate; server_max_window_bits=12; "
+                "client_max_window_bits=12"
             )
             for extensions in [ws.extensions, server_side(server).extensions]:
                 assert [type(ext) for ext in extensions] == [
@@ -639,7 +640,8 @@ async def test_extensions_unknown_to_the_server_are_ignored() -> None:
     async with serve(wait_closed_handler, "127.0.0.1", 0) as server:
         async with connect(get_uri(server), extensions=[ClientNoOpFactory()]) as ws:
             assert ws.response_headers["Sec-WebSocket-Extensions"] == (
-                "permessage-deflate"
+                "permessage-deflate; server_max_window_bits=12; "
+                "client_max_window_bits=12"
             )
             assert [type(ext) for ext in ws.extensions] == [PerMessageDeflate]
 
@@ -2133,12 +2135,16 @@ async def test_compression_negotiated_by_default() -> None:
                 "permessage-deflate; client_max_window_bits"
             )
             assert ws.response_headers["Sec-WebSocket-Extensions"] == (
-                "permessage-deflate"
+                "permessage-deflate; server_max_window_bits=12; "
+                "client_max_window_bits=12"
             )
-            assert [type(ext) for ext in ws.extensions] == [PerMessageDeflate]
-            assert [type(ext) for ext in server_side(server).extensions] == [
-                PerMessageDeflate
-            ]
+            # Settings measured with bench/deflate_settings.py.
+            for extension in [*ws.extensions, *server_side(server).extensions]:
+                assert isinstance(extension, PerMessageDeflate)
+                assert extension.local_max_window_bits == 12
+                assert extension.remote_max_window_bits == 12
+                assert extension.compress_settings == {"memLevel": 5}
+            await ws.send("café " * 1000)
 
 
 async def test_compression_disabled_on_server() -> None:

@@ -1120,6 +1120,28 @@ def test_subclass_of_permessage_deflate_decodes_every_frame() -> None:
     assert client.events_received() == [b"hello!"]
 
 
+def test_paused_pongs_answer_the_latest_ping_on_resume() -> None:
+    # RFC 6455 5.5.3: answering only the most recent ping is enough.
+    conn = Connection(SERVER)
+    conn.pause_pongs()
+    conn.receive_data(frame_in(SERVER, OP_PING, b"1"))
+    conn.receive_data(frame_in(SERVER, OP_PING, b"2"))
+    assert sent(conn) == []
+    conn.resume_pongs()
+    assert sent(conn) == [Frame(True, OP_PONG, b"2")]
+    conn.resume_pongs()
+    assert sent(conn) == []
+
+
+def test_pong_held_when_closing_is_dropped() -> None:
+    conn = Connection(SERVER)
+    conn.pause_pongs()
+    conn.receive_data(frame_in(SERVER, OP_PING, b"1"))
+    conn.send_close(1000, "")
+    conn.resume_pongs()
+    assert sent(conn) == [close_frame(1000)]
+
+
 def test_max_size_applies_after_decompression() -> None:
     server, client = deflate_pair(max_size=1000)
     server.send_binary(bytes(100_000))

@@ -192,6 +192,14 @@ class TestHeaders:
             assert headers.get_all("Via") == ["a", "b"]
             assert list(headers.raw_items()) == [("Via", "a"), ("Via", "b")]
 
+    def test_copy_of_single_values_is_independent(self) -> None:
+        headers = Headers(Via="a")
+        clone = headers.copy()
+        assert clone == headers
+        clone["Via"] = "b"
+        assert clone.get_all("Via") == ["a", "b"]
+        assert headers["Via"] == "a"
+
     def test_eq(self) -> None:
         headers = Headers([("Via", "a"), ("Host", "h")])
         assert headers == Headers([("via", "a"), ("HOST", "h")])
@@ -672,6 +680,11 @@ class TestBuildRequest:
     def test_build_request_rejects_invalid_header_name(self, name: str) -> None:
         with pytest.raises(ValueError, match="invalid HTTP header name"):
             build_request("/", Headers([(name, "x")]))
+
+    def test_build_request_names_the_invalid_header_among_valid_ones(self) -> None:
+        headers = Headers([("Host", "example.com"), ("X-Bad", "a\r\nB: c")])
+        with pytest.raises(ValueError, match="invalid HTTP header value: 'a"):
+            build_request("/", headers)
 
     @pytest.mark.parametrize("value", ["a\r\nB: c", "a\nb", "a\rb", "\x00", "\x7f"])
     def test_build_request_rejects_invalid_header_value(self, value: str) -> None:

@@ -25,6 +25,8 @@ from websockets.extensions.base import (
     ServerExtensionFactory,
 )
 from websockets.extensions.permessage_deflate import (
+    DEFAULT_MEM_LEVEL,
+    DEFAULT_WINDOW_BITS,
     SMALL_PAYLOAD,
     ClientPerMessageDeflateFactory,
     PerMessageDeflate,
@@ -1226,6 +1228,7 @@ class TestEnable:
         (factory,) = enable_client_permessage_deflate(None)
         assert isinstance(factory, ClientPerMessageDeflateFactory)
         assert factory.get_request_params() == [(CMWB, None)]
+        assert factory.compress_settings == {"memLevel": DEFAULT_MEM_LEVEL}
 
     def test_client_appends_to_other_extensions(self) -> None:
         other = ClientExtensionFactory()
@@ -1246,7 +1249,36 @@ class TestEnable:
     def test_server_default(self) -> None:
         (factory,) = enable_server_permessage_deflate(None)
         assert isinstance(factory, ServerPerMessageDeflateFactory)
-        assert repr(factory) == repr(ServerPerMessageDeflateFactory())
+        assert factory.server_max_window_bits == DEFAULT_WINDOW_BITS == 12
+        assert factory.client_max_window_bits == DEFAULT_WINDOW_BITS
+        assert factory.compress_settings == {"memLevel": DEFAULT_MEM_LEVEL}
+        assert DEFAULT_MEM_LEVEL == 5
+
+    def test_server_default_limits_both_windows(self) -> None:
+        (factory,) = enable_server_permessage_deflate(None)
+        response, extension = factory.process_request_params([(CMWB, None)], [])
+        assert response == [(SMWB, "12"), (CMWB, "12")]
+        assert extension.local_max_window_bits == 12
+        assert extension.remote_max_window_bits == 12
+
+    def test_server_default_accepts_offer_without_client_max_window_bits(
+        self,
+    ) -> None:
+        # The client may then use a 15-bit window: decompress with 15 bits.
+        (factory,) = enable_server_permessage_deflate(None)
+        response, extension = factory.process_request_params([], [])
+        assert response == [(SMWB, "12")]
+        assert extension.remote_max_window_bits == 15
+        client = PerMessageDeflate(False, False, 12, 15)
+        frame = Frame(True, OP_TEXT, b"spam " * 10000)
+        assert extension.decode(client.encode(frame)) == frame
+
+    def test_configured_server_declines_offer_without_client_max_window_bits(
+        self,
+    ) -> None:
+        factory = ServerPerMessageDeflateFactory(client_max_window_bits=12)
+        with pytest.raises(NegotiationError):
+            factory.process_request_params([], [])
 
     def test_server_appends_to_other_extensions(self) -> None:
         other = ServerExtensionFactory()
@@ -1278,7 +1310,7 @@ class TestEnable:
         response, server = server_factory.process_request_params(
             client_factory.get_request_params(), []
         )
-        assert response == []
+        assert response == [(SMWB, "12"), (CMWB, "12")]
         client = client_factory.process_response_params(response, [])
         assert isinstance(client, PerMessageDeflate)
         frame = Frame(True, OP_TEXT, "café".encode())

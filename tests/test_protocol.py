@@ -2030,3 +2030,27 @@ async def test_broadcast_rejects_unsupported_types_before_sending() -> None:
     with pytest.raises(TypeError):
         protocol.broadcast([ws], 42)  # type: ignore[arg-type]
     assert transport.calls == []
+
+
+@async_test
+async def test_connection_lost_skips_cancelled_wait_closed() -> None:
+    ws, transport = make()
+    cancelled = await started(ws.wait_closed())
+    waiting = await started(ws.wait_closed())
+    cancelled.cancel()
+    # The connection is lost before the cancelled task runs again.
+    ws.connection_lost(None)
+    await waiting
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+
+
+@async_test
+async def test_close_transport_on_closed_connection_does_nothing() -> None:
+    ws, transport = make()
+    transport.abort()
+    await ws.wait_closed()
+    transport.clear()
+    ws.close_transport()
+    assert transport.calls == []
+    assert ws.close_cause is CloseReason.TRANSPORT_LOST
