@@ -26,7 +26,7 @@ import random
 import time
 import tracemalloc
 import zlib
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 
 SETTINGS: List[Tuple[int, int]] = [
@@ -114,9 +114,9 @@ def run(messages: List[bytes], bits: int, mem_level: int) -> Tuple[float, float,
     return compressed / original, elapsed / len(messages) * 1e6, memory
 
 
-def best_of(times: int, function: Callable[[], Tuple[float, float, int]]) -> Any:
-    """Run ``function`` several times; keep the fastest time (noisy machines)."""
-    results = [function() for _ in range(times)]
+def best_of(times: int, messages: List[bytes], bits: int, mem_level: int) -> Any:
+    """Run several times; keep the fastest time (noisy machines)."""
+    results = [run(messages, bits, mem_level) for _ in range(times)]
     ratio, _, memory = results[0]
     return ratio, min(result[1] for result in results), memory
 
@@ -132,9 +132,7 @@ def main() -> None:
         key = f"{bits}/{mem_level}"
         results[key] = {}
         for name, messages in all_streams.items():
-            ratio, micros, memory = best_of(
-                args.repeat, lambda: run(messages, bits, mem_level)
-            )
+            ratio, micros, memory = best_of(args.repeat, messages, bits, mem_level)
             results[key][name] = {"ratio": ratio, "us": micros, "memory": memory}
     names = list(all_streams)
     print("window bits / memLevel: compressed size (% of original); µs per message,")
