@@ -327,13 +327,14 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         messages = self.messages
         while not messages:
             conn = self.conn
-            if not conn.receiving:
-                # The close code is known once nothing more can be received.
-                if self.legacy_recv:
-                    return None  # type: ignore[return-value]
-                raise conn.close_exc()
-            if conn.state is CONNECTING:
-                raise InvalidState("the opening handshake isn't complete")
+            if conn.state is not OPEN:
+                if not conn.receiving:
+                    # The close code is known once nothing more can be received.
+                    if self.legacy_recv:
+                        return None  # type: ignore[return-value]
+                    raise conn.close_exc()
+                if conn.state is CONNECTING:
+                    raise InvalidState("the opening handshake isn't complete")
             waiter = self._recv_waiter = self.loop.create_future()
             try:
                 await waiter
@@ -367,7 +368,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         conn = self.conn
         if conn.state is not OPEN:
             await self.ensure_open()
-        if isinstance(message, str):
+        if type(message) is bytes:
+            # The most common types first, without isinstance() or conversion.
+            conn.send_binary(message)
+        elif isinstance(message, str):
             conn.send_text(message.encode("utf-8"))
         elif isinstance(message, (bytes, bytearray, memoryview)):
             conn.send_binary(prepare_data(message)[1])
@@ -624,7 +628,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def _process(self) -> None:
         """Write the core's output and dispatch its events."""
         conn = self.conn
-        self._flush()
+        if conn.state is not OPEN or conn._output:
+            # The core answered a ping, or the connection is closing. (On the
+            # hot path, the adapter reads the core's queues directly.)
+            self._flush()
         events = conn.events_received()
         if events:
             messages = self.messages
@@ -635,7 +642,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 else:
                     messages.append(event)  # type: ignore[arg-type]
             if messages:
-                self._wake_recv()
+                waiter = self._recv_waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
                 max_queue = self.max_queue
                 if (
                     max_queue is not None
@@ -646,7 +655,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                     # Backpressure: stop reading until recv() makes room.
                     self._paused_reading = True
                     cast(asyncio.Transport, self.transport).pause_reading()
-        if not conn.receiving:
+        if conn.state is not OPEN and not conn.receiving:
             self._wake_recv()
             self._resume_reading()
 
@@ -665,8 +674,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def _flush(self) -> None:
         """Write what the core has to send, and follow the closing handshake."""
         conn = self.conn
+        output = conn._output
+        if output:
+            conn._output = []  # what data_to_send() does, without a call
         transport = self.transport
-        for data in conn.data_to_send():
+        for data in output:
             if transport is None:  # pragma: no cover
                 break
             if data:
