@@ -294,6 +294,12 @@ class TestParseRequest:
             (b"GET / HTTP/1.1\r\nA b\r\n", "HTTP header line without colon: 'A b'"),
             (b"GET / HTTP/1.1\r\nA :b\r\n", "invalid HTTP header name: 'A '"),
             (b"GET / HTTP/1.1\r\n: b\r\n", "invalid HTTP header name: ''"),
+            (
+                # A common header value isn't a valid header name.
+                b"GET / HTTP/1.1\r\npermessage-deflate; client_max_window_bits: b\r\n",
+                "invalid HTTP header name: 'permessage-deflate; "
+                "client_max_window_bits'",
+            ),
             (b"GET / HTTP/1.1\r\nA\xe9: b\r\n", r"invalid HTTP header name: 'A\\xe9'"),
             (
                 b"GET / HTTP/1.1\r\nA: b\x00c\r\n",
@@ -676,7 +682,7 @@ class TestBuildRequest:
         with pytest.raises(ValueError):
             build_request("/café", Headers())
 
-    @pytest.mark.parametrize("name", ["", "A B", "A:", "A\r\nB", "é"])
+    @pytest.mark.parametrize("name", ["", "A B", "A:", "X: y", "A\r\nB", "é"])
     def test_build_request_rejects_invalid_header_name(self, name: str) -> None:
         with pytest.raises(ValueError, match="invalid HTTP header name"):
             build_request("/", Headers([(name, "x")]))

@@ -95,11 +95,15 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch
 
 def new_mask_key() -> bytes:
     """Return a fresh 4-byte masking key from the operating system's CSPRNG."""
-    keys = _mask_keys
-    if not keys:
+    try:
+        return _mask_keys.pop()
+    except IndexError:
+        # The pool is empty. (Checking first would race with other threads.)
         pool = os.urandom(4 * _MASK_KEYS_PER_READ)
-        keys.extend([pool[i : i + 4] for i in range(0, len(pool), 4)])
-    return keys.pop()
+        keys = [pool[i : i + 4] for i in range(0, len(pool), 4)]
+        key = keys.pop()
+        _mask_keys.extend(keys)
+        return key
 
 
 class Frame(NamedTuple):

@@ -105,7 +105,11 @@ _path_re = re.compile(rb"[\x21-\x7e\x80-\xff]+")
 _str_token_re = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _str_value_re = re.compile(r"[\t\x20-\x7e\x80-\U0010ffff]*")
 
-# Serialized headers: "name: value\r\n" lines, then "\r\n".
+# Header names separated by spaces; serialized headers: "name: value\r\n"
+# lines, then "\r\n".
+_str_names_re = re.compile(
+    rf"(?:{_str_token_re.pattern}(?: {_str_token_re.pattern})*)?"
+)
 _str_headers_re = re.compile(
     rf"(?:{_str_token_re.pattern}: {_str_value_re.pattern}\r\n)*\r\n"
 )
@@ -165,11 +169,11 @@ _COMMON_NAMES = [
     "Sec-WebSocket-Accept",
 ]
 _COMMON_LOWER = {name.lower(): name.lower() for name in _COMMON_NAMES}
-_COMMON_STR = {
-    text.encode(): text
-    for text in [
-        *_COMMON_NAMES,
-        *_COMMON_LOWER,
+# Names and values as received: known to be valid, each in its own role.
+_COMMON_NAME_STR = {name.encode(): name for name in [*_COMMON_NAMES, *_COMMON_LOWER]}
+_COMMON_VALUE_STR = {
+    value.encode(): value
+    for value in [
         "websocket",
         "Upgrade",
         "upgrade",
@@ -434,14 +438,14 @@ def parse_headers() -> Generator[int, bytes, Headers]:
             raise ValueError(f"HTTP header line without colon: {_show(line)}")
         # Common names and values are known to be valid, and they share one
         # string: less work per handshake, less memory per connection.
-        name_str = _COMMON_STR.get(name)
+        name_str = _COMMON_NAME_STR.get(name)
         if name_str is None:
             # RFC 7230 3.2.4: no whitespace between the name and the colon.
             if not _token_re.fullmatch(name):
                 raise ValueError(f"invalid HTTP header name: {_show(name)}")
             name_str = name.decode("ascii")
         value = value.strip(b" \t")
-        value_str = _COMMON_STR.get(value)
+        value_str = _COMMON_VALUE_STR.get(value)
         if value_str is None:
             if not _value_re.fullmatch(value):
                 raise ValueError(f"invalid HTTP header value: {_show(value)}")
@@ -706,11 +710,14 @@ def _serialize_headers(headers: HeadersLike) -> bytes:
     if not isinstance(headers, Headers):
         headers = Headers(headers)
     text = str(headers)
-    # One match for the whole block, as long as every header is valid. A
+    # Two matches for all headers, as long as they're valid: names, joined
+    # with spaces, which tokens can't contain, then the serialized lines. A
     # CRLF inside a name or value would add a line: count them too.
+    items = headers._list
     if (
-        not _str_headers_re.fullmatch(text)
-        or text.count("\r\n") != len(headers._list) + 1
+        not _str_names_re.fullmatch(" ".join([name for name, _ in items]))
+        or not _str_headers_re.fullmatch(text)
+        or text.count("\r\n") != len(items) + 1
     ):
         for name, value in headers.raw_items():
             if not _str_token_re.fullmatch(name):
