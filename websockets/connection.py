@@ -17,7 +17,6 @@ handshake is driven by the core.
 import codecs
 import enum
 import logging
-import struct
 from typing import Any, Generator, List, Optional, Sequence, Union
 
 from .exceptions import (
@@ -38,6 +37,8 @@ from .framing import (
     OP_PONG,
     OP_TEXT,
     Frame,
+    _unpack_long,
+    _unpack_medium,
     build_frame,
     check_length,
     decode_header,
@@ -47,10 +48,6 @@ from .framing import (
     serialize_close,
 )
 from .utils import apply_mask
-
-
-_unpack_medium = struct.Struct("!H").unpack_from
-_unpack_long = struct.Struct("!Q").unpack_from
 
 
 __all__ = [

@@ -105,15 +105,6 @@ _path_re = re.compile(rb"[\x21-\x7e\x80-\xff]+")
 _str_token_re = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _str_value_re = re.compile(r"[\t\x20-\x7e\x80-\U0010ffff]*")
 
-# Header names separated by spaces; serialized headers: "name: value\r\n"
-# lines, then "\r\n".
-_str_names_re = re.compile(
-    rf"(?:{_str_token_re.pattern}(?: {_str_token_re.pattern})*)?"
-)
-_str_headers_re = re.compile(
-    rf"(?:{_str_token_re.pattern}: {_str_value_re.pattern}\r\n)*\r\n"
-)
-
 _str_path_re = re.compile(r"[\x21-\x7e\x80-\U0010ffff]+")
 
 
@@ -389,7 +380,7 @@ def parse_line(line: bytes, what: str) -> bytes:
 
     The parsers yield :data:`MAX_LINE` and receive a line, LF included. This
     returns it without CRLF. (A plain function rather than one more generator
-    to delegate to: measured, a third less time to parse a request.)
+    to delegate to: measured, 8% fewer instructions to parse a request.)
 
     Args:
         line: the line.
@@ -709,23 +700,12 @@ def _serialize_headers(headers: HeadersLike) -> bytes:
     """Serialize headers, checking that they can't break the message."""
     if not isinstance(headers, Headers):
         headers = Headers(headers)
-    text = str(headers)
-    # Two matches for all headers, as long as they're valid: names, joined
-    # with spaces, which tokens can't contain, then the serialized lines. A
-    # CRLF inside a name or value would add a line: count them too.
-    items = headers._list
-    if (
-        not _str_names_re.fullmatch(" ".join([name for name, _ in items]))
-        or not _str_headers_re.fullmatch(text)
-        or text.count("\r\n") != len(items) + 1
-    ):
-        for name, value in headers.raw_items():
-            if not _str_token_re.fullmatch(name):
-                raise ValueError(f"invalid HTTP header name: {name!r}")
-            if not _str_value_re.fullmatch(value):
-                raise ValueError(f"invalid HTTP header value: {value!r}")
-        raise AssertionError("unreachable")  # pragma: no cover
-    return text.encode("utf-8", "surrogateescape")
+    for name, value in headers.raw_items():
+        if not _str_token_re.fullmatch(name):
+            raise ValueError(f"invalid HTTP header name: {name!r}")
+        if not _str_value_re.fullmatch(value):
+            raise ValueError(f"invalid HTTP header value: {value!r}")
+    return str(headers).encode("utf-8", "surrogateescape")
 
 
 def build_request(path: str, headers: HeadersLike) -> bytes:

@@ -1,6 +1,5 @@
 """Server worker for aiohttp from PyPI (run in bench/.venv-others)."""
 
-import asyncio
 from typing import Dict
 
 import aiohttp
@@ -49,13 +48,7 @@ class Server(ServerBase):
         return {"off": port, "def": port}
 
     async def broadcast(self, mode: str, message: str) -> None:
-        if mode == "loop":
-            for ws in list(self.clients):
-                await ws.send_str(message)
-        elif mode == "gather":
-            await asyncio.gather(*(ws.send_str(message) for ws in self.clients))
-        else:
-            raise ValueError(mode)
+        await self.send_to_all(mode, lambda ws: ws.send_str(message))
 
     async def stop(self) -> None:
         await self.runner.cleanup()

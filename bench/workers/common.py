@@ -24,6 +24,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
 __all__ = [
     "ClientBase",
     "Control",
+    "IteratingClient",
+    "IteratingServer",
     "ServerBase",
     "cpu_time",
     "make_payload",
@@ -205,6 +207,18 @@ class ServerBase:
     async def stop(self) -> None:
         pass
 
+    async def send_to_all(
+        self, mode: str, send: Callable[[Any], Awaitable[Any]]
+    ) -> None:
+        """Broadcast with ``send(ws)`` in a ``loop`` of awaits or with ``gather``."""
+        if mode == "loop":
+            for ws in list(self.clients):
+                await send(ws)
+        elif mode == "gather":
+            await asyncio.gather(*(send(ws) for ws in self.clients))
+        else:
+            raise ValueError(mode)
+
     def mark(self, command: Dict[str, Any]) -> Dict[str, Any]:
         if command.get("collect"):
             gc.collect()
@@ -254,6 +268,80 @@ class ServerBase:
             else:  # pragma: no cover
                 self.control.write(error=f"unknown command {cmd}")
         await self.stop()
+
+
+def compression_variants(eq_factory: Any) -> Dict[str, Dict[str, Any]]:
+    """
+    Keyword arguments of serve() or connect() for each compression variant.
+
+    ``eq_factory`` configures websockets' defaults, spelled out on both sides.
+
+    """
+    return {
+        "off": dict(compression=None),
+        "def": dict(),
+        "eq": dict(extensions=[eq_factory]),
+    }
+
+
+class IteratingServer(ServerBase):
+    """
+    Server worker for libraries whose connections iterate over messages and
+    have a ``send()`` coroutine: this project and websockets.
+
+    Subclasses set ``deflate_factory`` to the library's
+    ServerPerMessageDeflateFactory and implement ``listen(**kwargs)``, which
+    starts a server on 127.0.0.1 with a free port running
+    :meth:`serve_connection`.
+
+    """
+
+    deflate_factory: Any = None
+
+    async def listen(self, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    async def start(self) -> Dict[str, int]:
+        common: Dict[str, Any] = dict(ping_interval=None, max_size=2**21, backlog=1024)
+        variants = compression_variants(
+            self.deflate_factory(
+                server_max_window_bits=EQ_WINDOW_BITS,
+                client_max_window_bits=EQ_WINDOW_BITS,
+                compress_settings={"memLevel": EQ_MEM_LEVEL},
+            )
+        )
+        self.servers = []
+        ports = {}
+        for name, kwargs in variants.items():
+            server = await self.listen(**common, **kwargs)
+            self.servers.append(server)
+            ports[name] = server.sockets[0].getsockname()[1]
+        return ports
+
+    async def stop(self) -> None:
+        for server in self.servers:
+            server.close()
+        for server in self.servers:
+            await server.wait_closed()
+
+    async def serve_connection(self, ws: Any, path: str) -> None:
+        """Echo messages, discard them on /sink, keep /idle connections."""
+        if path == "/sink":
+            # One-way streaming: discard messages, answer an empty one.
+            async for message in ws:
+                if not message:
+                    await ws.send(message)
+            return
+        if path == "/idle":
+            self.clients[ws] = None
+        try:
+            async for message in ws:
+                await ws.send(message)
+        finally:
+            self.clients.pop(ws, None)
+
+    async def broadcast(self, mode: str, message: str) -> None:
+        await self.send_to_all(mode, lambda ws: ws.send(message))
 
 
 class ClientBase:
@@ -461,6 +549,45 @@ class ClientBase:
         if command.get("collect"):
             gc.collect()
         self.control.write(cpu=cpu_time(), rss=rss_bytes())
+
+
+class IteratingClient(ClientBase):
+    """
+    Client worker for the libraries of :class:`IteratingServer`.
+
+    Subclasses set ``deflate_factory`` to the library's
+    ClientPerMessageDeflateFactory and implement ``open(uri, **kwargs)``.
+
+    """
+
+    deflate_factory: Any = None
+
+    async def open(self, uri: str, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    async def connect(self, port: int, path: str, comp: str) -> Any:
+        variants = compression_variants(
+            self.deflate_factory(
+                client_max_window_bits=True,
+                compress_settings={"memLevel": EQ_MEM_LEVEL},
+            )
+        )
+        return await self.open(
+            f"ws://127.0.0.1:{port}{path}",
+            ping_interval=None,
+            max_size=2**21,
+            **variants[comp],
+        )
+
+    async def close(self, ws: Any) -> None:
+        await ws.close()
+
+    def methods(self, ws: Any, message: Union[str, bytes]) -> Tuple[Any, Any]:
+        return ws.send, ws.recv
+
+    async def listen(self, ws: Any) -> None:
+        async for message in ws:
+            self.count_broadcast(message)
 
 
 def broadcast_message(index: int, size: int) -> str:

@@ -1,74 +1,29 @@
 """Server worker for websockets from PyPI (run in bench/.venv-others)."""
 
-import asyncio
-from typing import Any, Dict
+from typing import Any
 
-from common import EQ_MEM_LEVEL, EQ_WINDOW_BITS, ServerBase, parse_config, run
+from common import IteratingServer, parse_config, run
 
 import websockets
 from websockets.asyncio.server import broadcast, serve
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 
-class Server(ServerBase):
+class Server(IteratingServer):
     library = websockets
+    deflate_factory = ServerPerMessageDeflateFactory
 
     async def handler(self, ws: Any) -> None:
-        path = ws.request.path
-        if path == "/sink":
-            # One-way streaming: discard messages, answer an empty one.
-            async for message in ws:
-                if not message:
-                    await ws.send(message)
-            return
-        if path == "/idle":
-            self.clients[ws] = None
-        try:
-            async for message in ws:
-                await ws.send(message)
-        finally:
-            self.clients.pop(ws, None)
+        await self.serve_connection(ws, ws.request.path)
 
-    async def start(self) -> Dict[str, int]:
-        common: Dict[str, Any] = dict(ping_interval=None, max_size=2**21, backlog=1024)
-        variants: Dict[str, Dict[str, Any]] = {
-            "off": dict(compression=None),
-            "def": dict(),
-            # Their defaults, spelled out: the same settings as ours in "eq".
-            "eq": dict(
-                extensions=[
-                    ServerPerMessageDeflateFactory(
-                        server_max_window_bits=EQ_WINDOW_BITS,
-                        client_max_window_bits=EQ_WINDOW_BITS,
-                        compress_settings={"memLevel": EQ_MEM_LEVEL},
-                    )
-                ]
-            ),
-        }
-        self.servers = []
-        ports = {}
-        for name, kwargs in variants.items():
-            server = await serve(self.handler, "127.0.0.1", 0, **common, **kwargs)
-            self.servers.append(server)
-            ports[name] = server.sockets[0].getsockname()[1]
-        return ports
+    async def listen(self, **kwargs: Any) -> Any:
+        return await serve(self.handler, "127.0.0.1", 0, **kwargs)
 
     async def broadcast(self, mode: str, message: str) -> None:
         if mode == "broadcast":
             broadcast(self.clients, message)
-        elif mode == "loop":
-            for ws in list(self.clients):
-                await ws.send(message)
-        elif mode == "gather":
-            await asyncio.gather(*(ws.send(message) for ws in self.clients))
         else:
-            raise ValueError(mode)
-
-    async def stop(self) -> None:
-        for server in self.servers:
-            server.close()
-        for server in self.servers:
-            await server.wait_closed()
+            await super().broadcast(mode, message)
 
 
 if __name__ == "__main__":
