@@ -153,15 +153,31 @@ def test_connection_closed_attributes(cls: Type[ConnectionClosed]) -> None:
         (1000, "café 'quoted'", "1000 (OK), reason: \"café 'quoted'\""),
     ],
 )
+def test_format_close(code: int, reason: str, message: str) -> None:
+    assert exceptions.format_close(code, reason) == message
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "message"),
+    [
+        (1000, "", "code = 1000 (OK), no reason"),
+        (1001, "bye", "code = 1001 (going away), reason = bye"),
+        (1006, None, "code = 1006 (connection closed abnormally [internal]), no reason"),
+        (3000, "", "code = 3000 (registered), no reason"),
+        (4000, "x y", "code = 4000 (private use), reason = x y"),
+        (1016, "", "code = 1016 (unknown), no reason"),
+    ],
+)
 def test_connection_closed_message(code: int, reason: str, message: str) -> None:
-    assert str(ConnectionClosed(code, reason)) == f"connection closed: {message}"
+    # The format of websockets 8.x, which applications match.
+    assert str(ConnectionClosed(code, reason)) == message
 
 
 def test_connection_closed_error_message() -> None:
     exc = ConnectionClosedError(1006, "")
     assert isinstance(exc, ConnectionClosed)
     assert str(exc) == (
-        "connection closed: 1006 (connection closed abnormally [internal]), no reason"
+        "code = 1006 (connection closed abnormally [internal]), no reason"
     )
 
 
@@ -274,13 +290,13 @@ def test_abort_handshake() -> None:
     assert exc.status is http.HTTPStatus.FORBIDDEN
     assert exc.headers is headers
     assert exc.body == b"nope"
-    assert str(exc) == "HTTP 403, 4 bytes"
+    assert str(exc) == "HTTP 403, 1 headers, 4 bytes"
 
 
 def test_abort_handshake_body_defaults_to_empty() -> None:
     exc = AbortHandshake(http.HTTPStatus.SERVICE_UNAVAILABLE, {})
     assert exc.body == b""
-    assert str(exc) == "HTTP 503, 0 bytes"
+    assert str(exc) == "HTTP 503, 0 headers, 0 bytes"
 
 
 def test_redirect_handshake() -> None:
@@ -295,13 +311,13 @@ def test_redirect_handshake() -> None:
 def test_invalid_uri() -> None:
     exc = InvalidURI("http://example.com/")
     assert exc.uri == "http://example.com/"
-    assert str(exc) == "http://example.com/ isn't a valid WebSocket URI"
+    assert str(exc) == "http://example.com/ isn't a valid URI"
 
 
 def test_invalid_uri_with_explanation() -> None:
     exc = InvalidURI("ws://user@host/", "missing password")
     assert exc.msg == "missing password"
-    assert str(exc) == "ws://user@host/ isn't a valid WebSocket URI: missing password"
+    assert str(exc) == "ws://user@host/ isn't a valid URI: missing password"
 
 
 @pytest.mark.parametrize("cls", [cls for cls, _ in HIERARCHY])

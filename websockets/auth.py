@@ -22,7 +22,7 @@ from typing import (
     Union,
 )
 
-from .exceptions import InvalidHeader, InvalidHeaderFormat
+from .exceptions import InvalidHeader
 from .headers import build_www_authenticate_basic, parse_authorization_basic
 from .http import Headers, MultipleValuesError
 from .server import HTTPResponse, WebSocketServerProtocol
@@ -83,7 +83,10 @@ class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
         self, path: str, request_headers: Headers
     ) -> Optional[HTTPResponse]:
         """
-        Check HTTP Basic Auth and return a 401 or 400 response if needed.
+        Check HTTP Basic Auth and return a 401 response if needed.
+
+        Missing, malformed, unsupported or invalid credentials get 401 with
+        the challenge; several Authorization headers get 400.
 
         If authentication succeeds, the username of the authenticated user is
         stored in the :attr:`username` attribute, then the request goes on to
@@ -103,13 +106,9 @@ class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
 
         try:
             username, password = parse_authorization_basic(authorization)
-        except InvalidHeaderFormat:
-            return (
-                http.HTTPStatus.BAD_REQUEST,
-                [("Content-Type", "text/plain; charset=utf-8")],
-                b"Malformed Authorization header\n",
-            )
         except InvalidHeader:
+            # Malformed or not Basic: challenge the client, as for missing
+            # credentials, so that it can retry with valid ones (as in 8.x).
             return self.challenge(b"Unsupported credentials\n")
 
         if not await self.check_credentials(username, password):

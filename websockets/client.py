@@ -6,6 +6,7 @@ WebSocket client: :func:`connect`, :func:`unix_connect` and the protocol they us
 import asyncio
 import logging
 import urllib.parse
+import warnings
 from types import TracebackType
 from typing import (
     Any,
@@ -46,7 +47,7 @@ from .http import (
     build_request as serialize_request,
     parse_response,
 )
-from .protocol import WebSocketCommonProtocol, run_with_timeout
+from .protocol import WebSocketCommonProtocol, get_loop, run_with_timeout
 from .server import _header_items
 from .typing import Origin, Subprotocol
 from .uri import WebSocketURI, parse_uri
@@ -296,8 +297,16 @@ class Connect:
         unix: bool = False,
         **kwargs: Any,
     ) -> None:
+        if klass is not None:
+            warnings.warn("rename klass to create_protocol", DeprecationWarning, 2)
+            if create_protocol is None:
+                create_protocol = klass
         if create_protocol is None:
-            create_protocol = klass if klass is not None else WebSocketClientProtocol
+            create_protocol = WebSocketClientProtocol
+        if timeout is not None:
+            warnings.warn("rename timeout to close_timeout", DeprecationWarning, 2)
+            if close_timeout is None:
+                close_timeout = timeout
         if compression == "deflate":
             extensions = enable_client_permessage_deflate(extensions)
         elif compression is not None:
@@ -325,8 +334,9 @@ class Connect:
             subprotocols=subprotocols,
             extra_headers=extra_headers,
         )
-        if timeout is not None:
-            protocol_kwargs["timeout"] = timeout
+        if loop is not None:
+            protocol_kwargs["loop"] = loop
+        self.loop = loop
         self.create_protocol = create_protocol
         self.protocol_kwargs = protocol_kwargs
         self.open_timeout = open_timeout
@@ -349,7 +359,7 @@ class Connect:
 
     async def _connect_once(self) -> WebSocketClientProtocol:
         """Open a TCP or Unix connection and perform the opening handshake."""
-        loop = asyncio.get_running_loop()
+        loop = get_loop(self.loop)
         wsuri = self.wsuri
         kwargs = dict(self.kwargs)
         if kwargs.get("ssl"):

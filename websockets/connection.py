@@ -67,11 +67,17 @@ __all__ = [
 logger = logging.getLogger("websockets.protocol")
 
 
-class Side(enum.IntEnum):
-    """Role of an endpoint: servers receive masked frames, clients send them."""
+class Side(str, enum.Enum):
+    """
+    Role of an endpoint: servers receive masked frames, clients send them.
 
-    SERVER = 0
-    CLIENT = 1
+    Members equal the strings ``"server"`` and ``"client"``, the values of
+    the ``side`` attribute of protocols in websockets 8.x.
+
+    """
+
+    SERVER = "server"
+    CLIENT = "client"
 
 
 SERVER = Side.SERVER
@@ -140,7 +146,6 @@ class Connection:
         "_deflate",
         "_discard",
         "_events",
-        "_failed",
         "_msg_buffer",
         "_msg_decoder",
         "_msg_opcode",
@@ -195,7 +200,6 @@ class Connection:
         self.eof_rcvd = False
         self.close_cause: Optional[CloseReason] = None
         self.failure: Optional[BaseException] = None
-        self._failed = False
 
         # Incoming bytes and the frame parser waiting for them.
         self._buffer = bytearray()
@@ -388,7 +392,6 @@ class Connection:
         processing incoming data, and half-close the TCP connection.
 
         """
-        self._failed = True
         if self.state is OPEN and code != 1006:
             reason = truncate_reason(reason)
             self._write_close(code, reason, serialize_close(code, reason))
@@ -427,16 +430,15 @@ class Connection:
         """
         Close code of the connection, once it's known; else ``None``.
 
-        This is the code of the Close frame received (1005 if it had none,
-        RFC 6455 7.1.5). When the connection ended without one, it's the code
-        of the Close frame sent when failing the connection, else 1006.
+        This is the code of the Close frame received (1005 if it had none).
+        When the connection ended without one, it's 1006, even if this side
+        failed the connection with another code (RFC 6455 7.1.5): that code
+        is :attr:`close_sent_code`, and :attr:`failure` is the cause.
 
         """
         if self.close_rcvd_code is not None:
             return self.close_rcvd_code
         if self.state is CLOSED or self._discard:
-            if self._failed and self.close_sent_code is not None:
-                return self.close_sent_code
             return 1006
         return None
 
@@ -445,8 +447,6 @@ class Connection:
         """Close reason matching :attr:`close_code`."""
         if self.close_rcvd_code is not None:
             return self.close_rcvd_reason
-        if self._failed and self.close_sent_code is not None:
-            return self.close_sent_reason
         return ""
 
     @property

@@ -92,15 +92,18 @@ CLOSE_CODES = {
 }
 
 
+def close_meaning(code: int) -> str:
+    """Describe a close code for a person, e.g. ``going away`` for 1001."""
+    if 3000 <= code < 4000:
+        return "registered"
+    if 4000 <= code < 5000:
+        return "private use"
+    return CLOSE_CODES.get(code, "unknown")
+
+
 def format_close(code: int, reason: str) -> str:
     """Describe a close code and reason for a person, e.g. ``1001 (going away)``."""
-    if 3000 <= code < 4000:
-        meaning = "registered"
-    elif 4000 <= code < 5000:
-        meaning = "private use"
-    else:
-        meaning = CLOSE_CODES.get(code, "unknown")
-    result = f"{code} ({meaning})"
+    result = f"{code} ({close_meaning(code)})"
     if reason:
         result += f", reason: {reason!r}"
     else:
@@ -121,7 +124,10 @@ class ConnectionClosed(WebSocketException):
     def __init__(self, code: int, reason: str) -> None:
         self.code = code
         self.reason = reason
-        super().__init__(f"connection closed: {format_close(code, reason)}")
+        # The format of websockets 8.x, which applications match in logs.
+        message = f"code = {code} ({close_meaning(code)}), "
+        message += f"reason = {reason}" if reason else "no reason"
+        super().__init__(message)
 
 
 class ConnectionClosedError(ConnectionClosed):
@@ -276,7 +282,7 @@ class AbortHandshake(InvalidHandshake):
         self.status = status
         self.headers = headers
         self.body = body
-        message = f"HTTP {status:d}, {len(body)} bytes"
+        message = f"HTTP {status:d}, {len(headers)} headers, {len(body)} bytes"
         super().__init__(message)
 
 
@@ -311,7 +317,7 @@ class InvalidURI(WebSocketException):
     def __init__(self, uri: str, msg: str = "") -> None:
         self.uri = uri
         self.msg = msg
-        message = f"{uri} isn't a valid WebSocket URI"
+        message = f"{uri} isn't a valid URI"
         if msg:
             message += f": {msg}"
         super().__init__(message)

@@ -165,6 +165,10 @@ def accept_key(key: str) -> str:
     return base64.b64encode(sha1.digest()).decode()
 
 
+# The name of accept_key() in websockets 8.x.
+accept = accept_key
+
+
 def check_upgrade(headers: Headers) -> None:
     """
     Check the Connection and Upgrade headers (RFC 6455 4.1 and 4.2.1).

@@ -109,8 +109,17 @@ _str_path_re = re.compile(r"[\x21-\x7e\x80-\U0010ffff]+")
 
 
 def _show(data: bytes) -> str:
-    """Quote bytes from the wire for an error message, escaping what's odd."""
-    return repr(bytes(data))[1:]
+    """
+    Show bytes from the wire in an error message, as websockets 8.x did.
+
+    Unlike 8.x, characters that aren't printable are escaped: they must not
+    reach logs and terminals as they are.
+
+    """
+    text = bytes(data).decode("ascii", "backslashreplace")
+    if text.isprintable():
+        return text
+    return repr(text)[1:-1]
 
 
 def _decode(data: bytes) -> str:
@@ -186,15 +195,14 @@ class MultipleValuesError(LookupError):
 
     """
 
-    def __init__(self, name: str, count: Optional[int] = None) -> None:
+    def __init__(self, name: Optional[str] = None, count: Optional[int] = None) -> None:
         super().__init__(name, count)
         self.name = name
         self.count = count
 
     def __str__(self) -> str:
-        if self.count is None:
-            return f"more than one value for header {self.name}"
-        return f"{self.count} values for header {self.name}"
+        # Like KeyError, as in websockets 8.x: the name, quoted.
+        return "" if self.name is None else repr(self.name)
 
 
 class Headers(MutableMapping[str, str]):
@@ -426,7 +434,7 @@ def parse_headers() -> Generator[int, bytes, Headers]:
             raise ValueError(f"obsolete line folding in HTTP headers: {_show(line)}")
         name, colon, value = line.partition(b":")
         if not colon:
-            raise ValueError(f"HTTP header line without colon: {_show(line)}")
+            raise ValueError(f"invalid HTTP header line: {_show(line)}")
         # Common names and values are known to be valid, and they share one
         # string: less work per handshake, less memory per connection.
         name_str = _COMMON_NAME_STR.get(name)
@@ -503,7 +511,9 @@ def parse_response() -> Generator[int, bytes, Tuple[int, str, Headers]]:
     reason = parts[2] if len(parts) == 3 else b""
     if version != b"HTTP/1.1":
         raise ValueError(f"unsupported HTTP version: {_show(version)}")
-    if not (len(status) == 3 and status.isdigit() and 100 <= int(status) < 600):
+    if not (len(status) == 3 and status.isdigit()):
+        raise ValueError(f"invalid HTTP status code: {_show(status)}")
+    if not 100 <= int(status) < 600:
         raise ValueError(f"unsupported HTTP status code: {_show(status)}")
     if not _value_re.fullmatch(reason):
         raise ValueError(f"invalid HTTP reason phrase: {_show(reason)}")
@@ -668,6 +678,22 @@ async def read_request(stream: "asyncio.StreamReader") -> Tuple[str, Headers]:
 
     """
     return await _read_lines(stream, parse_request())
+
+
+async def read_headers(stream: "asyncio.StreamReader") -> Headers:
+    """
+    Read HTTP headers up to the empty line that ends them.
+
+    This is the step of :func:`read_request` and :func:`read_response` that
+    websockets 8.x exposed.
+
+    Raises:
+        EOFError: if the connection is closed before the empty line.
+        SecurityError: if the headers exceed a security limit.
+        ValueError: if a header line isn't well formatted.
+
+    """
+    return await _read_lines(stream, parse_headers())
 
 
 async def read_response(stream: "asyncio.StreamReader") -> Tuple[int, str, Headers]:

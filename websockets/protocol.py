@@ -35,6 +35,7 @@ from typing import (
 )
 
 from .connection import (
+    CLIENT,
     CLOSED,
     CLOSING,
     CONNECTING,
@@ -99,8 +100,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     """
 
-    is_client: bool = False
-    side: Side = SERVER
+    # is_client and side: see _Role below. Subclasses may set either as a
+    # class attribute, as in 8.x; __init_subclass__ records it in _side.
+    _side: Side = SERVER
 
     # Slots save about 1.5 KiB per connection over an instance dict;
     # __dict__ keeps arbitrary attributes possible, as on any object.
@@ -109,8 +111,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "__weakref__",
         "_close_handle",
         "_close_phase",
+        "_compat_futures",
         "_drain_waiters",
         "_handshake_waiter",
+        "_keepalive_end",
         "_keepalive_handle",
         "_lost",
         "_lost_waiters",
@@ -122,26 +126,25 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "close_timeout",
         "conn",
         "extensions",
+        "_host",
+        "_port",
+        "_secure",
         "extra_headers",
         "handshake_abort",
         "handshake_buffer",
         "handshake_eof",
-        "host",
         "legacy_recv",
         "loop",
         "max_queue",
-        "max_size",
         "messages",
         "origin",
         "path",
         "ping_interval",
         "ping_timeout",
         "pings",
-        "port",
         "read_limit",
         "request_headers",
         "response_headers",
-        "secure",
         "subprotocol",
         "transport",
         "write_limit",
@@ -165,9 +168,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         timeout: Optional[float] = None,
     ) -> None:
         if timeout is not None:
-            warnings.warn(
-                "timeout is deprecated; use close_timeout", DeprecationWarning, 2
-            )
+            warnings.warn("rename timeout to close_timeout", DeprecationWarning, 2)
             if close_timeout is None:
                 close_timeout = timeout
         if close_timeout is None:
@@ -175,24 +176,25 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.close_timeout = close_timeout
-        self.max_size = max_size
         self.max_queue = max_queue
         self.read_limit = read_limit
         self.write_limit = write_limit
-        self.host = host
-        self.port = port
-        self.secure = secure
+        self._host = host
+        self._port = port
+        self._secure = secure
         self.legacy_recv = legacy_recv
 
-        # The loop argument is never passed on to asyncio: the running loop
-        # is used (it's None if the protocol is built outside of a loop;
-        # connection_made() fills it).
-        try:
-            self.loop: asyncio.AbstractEventLoop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.loop = cast(asyncio.AbstractEventLoop, None)
+        # The loop given, else the running loop. Outside of a running loop,
+        # connection_made() picks the current event loop, as 8.x did. The
+        # loop is never passed on to asyncio, which no longer accepts it.
+        if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass
+        self.loop: asyncio.AbstractEventLoop = loop  # type: ignore[assignment]
 
-        self.conn = Connection(self.side, state=CONNECTING, max_size=max_size)
+        self.conn = Connection(self._side, state=CONNECTING, max_size=max_size)
         self.transport: Optional[asyncio.Transport] = None
 
         # Set by the opening handshake.
@@ -222,6 +224,24 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # Whether connection_lost() ran, and who waits for it.
         self._lost = False
         self._lost_waiters: Optional[List[asyncio.Future[None]]] = None
+        # How keepalive ended, once it has: "done" or "cancelled".
+        self._keepalive_end: Optional[str] = None
+        # 8.x's tasks, created on first access: see _compat_future().
+        self._compat_futures: Optional[Dict[str, asyncio.Future[None]]] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # An 8.x subclass sets is_client or side as a class attribute: it
+        # becomes the side of its connections, and the descriptor stays.
+        for name in ("is_client", "side"):
+            value = cls.__dict__.get(name)
+            if value is None or isinstance(value, _Role):
+                continue
+            if name == "is_client":
+                cls._side = CLIENT if value else SERVER
+            else:
+                cls._side = Side(value)
+            setattr(cls, name, _ROLES[name])
 
     # Attributes.
 
@@ -229,6 +249,43 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def state(self) -> State:
         """State of the connection: CONNECTING, OPEN, CLOSING or CLOSED."""
         return self.conn.state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        self.conn.state = state
+
+    @property
+    def max_size(self) -> Optional[int]:
+        """Maximum size of incoming messages in bytes; ``None`` if unlimited."""
+        return self.conn.max_size
+
+    @max_size.setter
+    def max_size(self, max_size: Optional[int]) -> None:
+        self.conn.max_size = max_size
+
+    @property
+    def host(self) -> Optional[str]:
+        """Deprecated in 8.x: use ``local_address`` or ``remote_address``."""
+        self._warn_address("host", 0)
+        return self._host
+
+    @property
+    def port(self) -> Optional[int]:
+        """Deprecated in 8.x: use ``local_address`` or ``remote_address``."""
+        self._warn_address("port", 1)
+        return self._port
+
+    @property
+    def secure(self) -> Optional[bool]:
+        """Deprecated in 8.x."""
+        warnings.warn("don't use secure", DeprecationWarning, 2)
+        return self._secure
+
+    def _warn_address(self, name: str, index: int) -> None:
+        address = "remote_address" if self.conn.side is CLIENT else "local_address"
+        warnings.warn(
+            f"use {address}[{index}] instead of {name}", DeprecationWarning, 3
+        )
 
     @property
     def local_address(self) -> Any:
@@ -277,6 +334,65 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def close_cause(self) -> Optional[CloseReason]:
         """Why the connection closed or is closing, once known."""
         return self.conn.close_cause
+
+    # 8.x ran three tasks per connection; code written for 8.x awaits them.
+    # This adapter runs none: each is a future, made on first access and
+    # completed when the task would have ended.
+
+    @property
+    def close_connection_task(self) -> "asyncio.Future[None]":
+        """Completes once the TCP connection is closed (8.x compatibility)."""
+        return self._compat_future("close_connection")
+
+    @property
+    def transfer_data_task(self) -> "asyncio.Future[None]":
+        """Completes once no more messages can be received (8.x compatibility)."""
+        return self._compat_future("transfer_data")
+
+    @property
+    def keepalive_ping_task(self) -> "asyncio.Future[None]":
+        """
+        Completes once keepalive stops (8.x compatibility).
+
+        It's cancelled when the closing handshake stops keepalive, and has a
+        result when keepalive ends by itself: when ``ping_interval`` is
+        ``None``, when a ping times out, or when the connection is lost
+        while a ping waits for its pong.
+
+        """
+        return self._compat_future("keepalive_ping")
+
+    def _compat_future(self, name: str) -> "asyncio.Future[None]":
+        futures = self._compat_futures
+        if futures is None:
+            futures = self._compat_futures = {}
+        future = futures.get(name)
+        if future is None:
+            future = futures[name] = self._get_loop().create_future()
+            self._update_compat_futures()
+        return future
+
+    def _update_compat_futures(self) -> None:
+        """Complete the futures of :meth:`_compat_future` whose task is over."""
+        futures = self._compat_futures
+        if not futures:
+            return
+        conn = self.conn
+        ended = {
+            "close_connection": self._lost,
+            "transfer_data": conn.state is not CONNECTING and not conn.receiving,
+            "keepalive_ping": self._keepalive_end is not None,
+        }
+        for name, future in futures.items():
+            if ended[name] and not future.done():
+                if name == "keepalive_ping" and self._keepalive_end == "cancelled":
+                    future.cancel()
+                else:
+                    future.set_result(None)
+
+    def _end_keepalive(self, how: str) -> None:
+        if self._keepalive_end is None:
+            self._keepalive_end = how
 
     # Public API.
 
@@ -544,8 +660,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Store the transport and configure flow control."""
-        if self.loop is None:
-            self.loop = asyncio.get_running_loop()
+        self._get_loop()
         transport = cast(asyncio.Transport, transport)
         self.transport = transport
         transport.set_write_buffer_limits(self.write_limit)
@@ -607,6 +722,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         for waiter in self._lost_waiters or ():
             if not waiter.done():
                 waiter.set_result(None)
+        self._end_keepalive("cancelled")
+        self._update_compat_futures()
 
     def pause_writing(self) -> None:
         """The transport's buffer is above the high-water mark: make senders wait."""
@@ -658,6 +775,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if conn.state is not OPEN and not conn.receiving:
             self._wake_recv()
             self._resume_reading()
+            self._update_compat_futures()
 
     def _resume_reading(self) -> None:
         """
@@ -690,7 +808,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                     # The peer reset the connection: connection_lost follows.
                     transport.abort()
             else:
-                transport.close()
+                # TLS can't half-close: close, skipping step 3 of closing.
+                self._close_transport()
         if conn.state is not OPEN:
             self._follow_closing()
 
@@ -758,7 +877,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._send_frame(0, b"", True)
         except (Exception, asyncio.CancelledError):
             # A fragmented message can't be completed: fail the connection.
-            self.fail_connection(1011, "incomplete fragmented message")
+            self.fail_connection(1011)
             raise
         if self._paused_writing:
             await self._drain()
@@ -823,12 +942,15 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._keepalive_handle = self.loop.call_later(
                 self.ping_interval, self._keepalive_ping
             )
+        else:
+            self._end_keepalive("done")
 
     def _keepalive_ping(self) -> None:
         """Send a keepalive ping and expect its pong within ``ping_timeout``."""
         self._keepalive_handle = None
         conn = self.conn
         if conn.state is not OPEN:
+            self._end_keepalive("cancelled")
             return
         payload = _random_ping_payload()
         while payload in self.pings:  # pragma: no cover
@@ -846,6 +968,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def _keepalive_pong(self, waiter: "asyncio.Future[None]") -> None:
         if waiter.cancelled() or waiter.exception() is not None:
+            # The connection was lost while waiting for the pong.
+            self._end_keepalive("done")
             return
         if self._keepalive_handle is not None:
             self._keepalive_handle.cancel()
@@ -860,36 +984,59 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self.fail_connection(
                 1011, "keepalive ping timeout", CloseReason.KEEPALIVE_TIMEOUT
             )
+        self._end_keepalive("done")
 
     def _follow_closing(self) -> None:
         """
         Arm the timeout of the current step of the closing handshake.
 
-        Steps: 1. waiting for the peer's close frame; 2. this side sent EOF,
-        waiting for the peer to close TCP; 3. a client waiting for the server to
-        close TCP (RFC 6455 7.1.1); 4. the transport is closing, waiting for it
-        to finish. Steps 1 and 3 end with closing the transport, steps 2 and 4
-        with aborting it.
+        The steps, as in websockets 8.x, each allowed ``close_timeout``:
+
+        1. waiting for the peer's Close frame;
+        2. a client waiting for the server to close TCP (RFC 6455 7.1.1);
+        3. this side sent EOF, waiting for the peer to close TCP;
+        4. the transport is closing, waiting for it to finish.
+
+        A timeout moves to the next step: a server skips step 2; the end of
+        step 4 aborts the transport. Events move forward too, never back.
 
         """
         conn = self.conn
         if conn.state is CLOSED or self._close_phase == 4:
             return
         if conn.eof_sent:
-            phase = 2
+            step = 3
         elif conn.close_rcvd is not None:
-            phase = 3
+            step = 2
         elif conn.state is CLOSING:
-            phase = 1
+            step = 1
         else:  # pragma: no cover
             return
-        if phase == self._close_phase:
-            return
-        self._close_phase = phase
+        if step > self._close_phase:
+            self._arm_closing_step(step)
+
+    def _arm_closing_step(self, step: int) -> None:
+        self._close_phase = step
         if self._close_handle is not None:
             self._close_handle.cancel()
-        action = self._abort_transport if phase == 2 else self._close_transport
-        self._close_handle = self.loop.call_later(self.close_timeout, action)
+        self._close_handle = self.loop.call_later(
+            self.close_timeout, self._closing_timeout
+        )
+
+    def _closing_timeout(self) -> None:
+        """The current step of the closing handshake took too long: go on."""
+        self._close_handle = None
+        step = self._close_phase
+        if step == 1 and self.conn.side is CLIENT:
+            self._arm_closing_step(2)
+        elif step <= 2:
+            # Half-close the connection; _flush() follows with step 3.
+            self.conn.fail(1006, cause=CloseReason.PROTOCOL_ERROR)
+            self._flush()
+        elif step == 3:
+            self._close_transport()
+        else:
+            self._abort_transport()
 
     def _close_transport(self) -> None:
         """Close the transport, then abort it if it doesn't close in time."""
@@ -914,6 +1061,13 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._keepalive_handle = None
         self._close_handle = None
 
+    def _get_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop of the protocol, chosen on first use if none was given."""
+        loop = self.loop
+        if loop is None:
+            loop = self.loop = get_loop()
+        return loop
+
     async def _wait_lost(self) -> None:
         """
         Wait until :meth:`connection_lost` runs.
@@ -925,9 +1079,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         """
         if self._lost:
             return
-        if self.loop is None:
-            self.loop = asyncio.get_running_loop()
-        waiter = self.loop.create_future()
+        waiter = self._get_loop().create_future()
         waiters = self._lost_waiters
         if waiters is None:
             waiters = self._lost_waiters = []
@@ -936,6 +1088,52 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             await waiter
         finally:
             waiters.remove(waiter)
+
+
+class _Role:
+    """
+    ``is_client`` and ``side``: class attributes in 8.x, which tests and
+    subclasses set. Read on an instance, they tell the side of its
+    connection; set on an instance, they change it.
+
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Optional[WebSocketCommonProtocol], cls: Any) -> Any:
+        side = cls._side if obj is None else obj.conn.side
+        return side is CLIENT if self.name == "is_client" else side
+
+    def __set__(self, obj: WebSocketCommonProtocol, value: Any) -> None:
+        if self.name == "is_client":
+            obj.conn.side = CLIENT if value else SERVER
+        else:
+            obj.conn.side = Side(value)
+
+
+_ROLES = {"is_client": _Role("is_client"), "side": _Role("side")}
+WebSocketCommonProtocol.is_client = _ROLES["is_client"]  # type: ignore[attr-defined]
+WebSocketCommonProtocol.side = _ROLES["side"]  # type: ignore[attr-defined]
+
+
+def get_loop(
+    loop: Optional[asyncio.AbstractEventLoop] = None,
+) -> asyncio.AbstractEventLoop:
+    """
+    Choose an event loop as 8.x did: ``loop``, else the running loop, else
+    the current event loop.
+
+    The last case only happens outside of a running loop, where 8.x code
+    creates servers, clients and protocols before running the loop.
+
+    """
+    if loop is not None:
+        return loop
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.get_event_loop()
 
 
 def broadcast(websockets: Iterable[WebSocketCommonProtocol], message: Data) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import http
 import logging
+import warnings
 from types import TracebackType
 from typing import (
     Any,
@@ -54,7 +55,7 @@ from .http import (
     http_date,
     parse_request,
 )
-from .protocol import WebSocketCommonProtocol, run_with_timeout
+from .protocol import WebSocketCommonProtocol, get_loop, run_with_timeout
 from .typing import ExtensionHeader, Origin, Subprotocol
 
 
@@ -126,9 +127,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         open_timeout: Optional[float] = 10,
         **kwargs: Any,
     ) -> None:
-        if origins is not None and "" in origins:
-            # An empty origin used to mean "no Origin header".
-            origins = [None if origin == "" else origin for origin in origins]
+        origins = _legacy_origins(origins, 3)
         self.ws_handler = ws_handler
         self.ws_server = ws_server
         self.origins = origins
@@ -317,10 +316,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
         """
         if self._process_request is not None:
-            response = self._process_request(path, request_headers)
-            if isinstance(response, Awaitable):
-                return await response
-            return cast(Optional[HTTPResponse], response)  # pragma: no cover
+            return await _call_process_request(
+                self._process_request, path, request_headers
+            )
         return None
 
     @staticmethod
@@ -451,7 +449,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 b"Server is shutting down.\n",
             )
 
-        early_response = await self.process_request(path, request_headers)
+        early_response = await _call_process_request(
+            self.process_request, path, request_headers
+        )
         if not self.ws_server.is_serving():
             raise AbortHandshake(
                 http.HTTPStatus.SERVICE_UNAVAILABLE,
@@ -489,6 +489,29 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         return path
 
 
+async def _call_process_request(
+    process_request: Callable[[str, Headers], Any], path: str, headers: Headers
+) -> Optional[HTTPResponse]:
+    """Call ``process_request``, a coroutine function or, as in 8.x, a function."""
+    response = process_request(path, headers)
+    if isinstance(response, Awaitable):
+        return cast(Optional[HTTPResponse], await response)
+    warnings.warn("declare process_request as a coroutine", DeprecationWarning, 2)
+    return cast(Optional[HTTPResponse], response)
+
+
+def _legacy_origins(
+    origins: Optional[Sequence[Optional[Origin]]], stacklevel: int
+) -> Optional[Sequence[Optional[Origin]]]:
+    """Replace ``""``, which meant "no Origin header" in 8.x, with ``None``."""
+    if origins is not None and "" in origins:
+        warnings.warn(
+            "use None instead of '' in origins", DeprecationWarning, stacklevel + 1
+        )
+        origins = [None if origin == "" else origin for origin in origins]
+    return origins
+
+
 def _header_items(headers: HeadersLike) -> List[Tuple[str, str]]:
     """List the (name, value) pairs of headers given in any supported form."""
     if isinstance(headers, Headers):
@@ -507,11 +530,13 @@ class WebSocketServer:
     close them properly when shutting down.
 
     Args:
-        loop: accepted for compatibility and ignored.
+        loop: event loop of the server; by default, the loop running when
+            the server starts, or else the current event loop.
 
     """
 
     def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self.loop = loop
         self.websockets: Set[WebSocketServerProtocol] = set()
         self.server: Optional[asyncio.AbstractServer] = None
         self.close_task: Optional[asyncio.Task[None]] = None
@@ -520,6 +545,8 @@ class WebSocketServer:
     def wrap(self, server: asyncio.AbstractServer) -> None:
         """Attach the :class:`asyncio.Server` that accepts connections."""
         self.server = server
+        if self.loop is None:
+            self.loop = server.get_loop()
 
     def register(self, protocol: WebSocketServerProtocol) -> None:
         """Track a new connection."""
@@ -539,11 +566,13 @@ class WebSocketServer:
 
         Stop listening; answer connections still in the opening handshake with
         HTTP 503; close open connections with code 1001 (going away) and let
-        their handlers finish. It's idempotent.
+        their handlers finish. It's idempotent. As in 8.x, it may be called
+        outside of the event loop, which does the work when it runs next:
+        then :meth:`wait_closed` tells when it's done.
 
         """
         if self.close_task is None:
-            self.close_task = asyncio.get_running_loop().create_task(self._close())
+            self.close_task = self._get_loop().create_task(self._close())
 
     async def _close(self) -> None:
         if self.server is not None:
@@ -592,8 +621,13 @@ class WebSocketServer:
 
     def _get_closed_waiter(self) -> "asyncio.Future[None]":
         if self._closed_waiter is None:
-            self._closed_waiter = asyncio.get_running_loop().create_future()
+            self._closed_waiter = self._get_loop().create_future()
         return self._closed_waiter
+
+    def _get_loop(self) -> asyncio.AbstractEventLoop:
+        if self.loop is None:
+            self.loop = get_loop()
+        return self.loop
 
 
 class Serve:
@@ -641,14 +675,24 @@ class Serve:
         unix: bool = False,
         **kwargs: Any,
     ) -> None:
+        if klass is not None:
+            warnings.warn("rename klass to create_protocol", DeprecationWarning, 2)
+            if create_protocol is None:
+                create_protocol = klass
         if create_protocol is None:
-            create_protocol = klass if klass is not None else WebSocketServerProtocol
+            create_protocol = WebSocketServerProtocol
+        if timeout is not None:
+            warnings.warn("rename timeout to close_timeout", DeprecationWarning, 2)
+            if close_timeout is None:
+                close_timeout = timeout
+        origins = _legacy_origins(origins, 2)
         if compression == "deflate":
             extensions = enable_server_permessage_deflate(extensions)
         elif compression is not None:
             raise ValueError(f"unsupported compression: {compression}")
 
-        self.ws_server = WebSocketServer()
+        self.loop = loop
+        self.ws_server = WebSocketServer(loop)
         secure = kwargs.get("ssl") is not None
         protocol_kwargs: Dict[str, Any] = dict(
             host=host if isinstance(host, str) else None,
@@ -670,8 +714,8 @@ class Serve:
             select_subprotocol=select_subprotocol,
             open_timeout=open_timeout,
         )
-        if timeout is not None:
-            protocol_kwargs["timeout"] = timeout
+        if loop is not None:
+            protocol_kwargs["loop"] = loop
         self.factory = functools.partial(
             create_protocol, ws_handler, self.ws_server, **protocol_kwargs
         )
@@ -682,7 +726,7 @@ class Serve:
         self.kwargs = kwargs
 
     async def _create(self) -> WebSocketServer:
-        loop = asyncio.get_running_loop()
+        loop = get_loop(self.loop)
         server: asyncio.AbstractServer
         if self.unix:
             server = await loop.create_unix_server(

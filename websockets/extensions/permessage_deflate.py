@@ -93,6 +93,16 @@ FORBIDDEN_SETTINGS = ("wbits", "zdict")
 Params = Tuple[bool, bool, Optional[int], Union[int, bool, None]]
 
 
+class InvalidCompressedData(ProtocolError, zlib.error):
+    """
+    Raised by :meth:`PerMessageDeflate.decode` for data zlib can't decompress.
+
+    It's a :exc:`~websockets.exceptions.ProtocolError`, and a
+    :exc:`zlib.error` as in websockets 8.x, which let zlib's error through.
+
+    """
+
+
 class PerMessageDeflate(Extension):
     """
     permessage-deflate extension, once negotiated (RFC 7692 7.2).
@@ -211,7 +221,7 @@ class PerMessageDeflate(Extension):
                     elif len(result) < limit:
                         result += self.inflate(EMPTY_BLOCK_TAIL, limit - len(result))
         except zlib.error as exc:
-            raise ProtocolError(f"invalid compressed data: {exc}") from exc
+            raise InvalidCompressedData(f"invalid compressed data: {exc}") from exc
         if limit and len(result) >= limit:
             raise PayloadTooBig(f"frame over {max_size} bytes after decompression")
         if fin and self.remote_no_context_takeover:
@@ -658,7 +668,10 @@ class ServerPerMessageDeflateFactory(ServerExtensionFactory):
         # value must not be larger than the client's. Without it in the
         # response, the client may use a 15-bit window.
         if self.client_max_window_bits is None:
-            client_max_window_bits = None
+            # Accept the value the client offered, if any: then its window
+            # is smaller and so is the server's decompressor.
+            if client_max_window_bits is True:
+                client_max_window_bits = None
         elif client_max_window_bits is None:
             if self.require_client_max_window_bits:
                 raise NegotiationError(
