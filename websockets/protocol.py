@@ -393,6 +393,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def _end_keepalive(self, how: str) -> None:
         if self._keepalive_end is None:
             self._keepalive_end = how
+            self._update_compat_futures()
 
     # Public API.
 

@@ -190,6 +190,10 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         except asyncio.CancelledError:  # pragma: no cover
             self.fail_connection(1006)
             raise
+        except ConnectionError:
+            # The network failed: drop the connection, there's no one to tell.
+            logger.debug("connection error in the connection lifecycle", exc_info=True)
+            self.fail_connection(1006, cause=CloseReason.TRANSPORT_LOST)
         except Exception:  # pragma: no cover
             logger.error("unexpected error in connection lifecycle", exc_info=True)
             self.fail_connection(1011)
