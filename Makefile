@@ -162,6 +162,13 @@ compliance: $(VENV27)/.installed
 compliance-quick: $(VENV27)/.installed
 	PYTHONASYNCIODEBUG= $(PYTHON) compliance/run.py --quick $(ARGS)
 
+# websockets 8.1's own test suite against this checkout, when the harness is
+# beside the checkout (../shared/tools/upstream-suite): see .ci/upstream-8x
+# and docs/migrating.rst. Without it, there's nothing to do.
+.PHONY: upstream-8x
+upstream-8x: $(BIN)/.installed
+	.ci/upstream-8x
+
 clean:
 	rm -rf $(VENV) .tox .coverage .mypy_cache .ruff_cache .hypothesis build *.egg-info
 	rm -f websockets/*.so
