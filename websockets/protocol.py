@@ -90,10 +90,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         read_limit: high-water mark of the buffer of incoming bytes.
         write_limit: high-water mark of the buffer of outgoing bytes; the
             low-water mark is a quarter of it.
-        loop: accepted for compatibility and ignored: the running loop is used.
-        host: host name of the connection, for information.
-        port: port of the connection, for information.
-        secure: whether the connection uses TLS, for information.
+        loop: event loop; by default, the running loop, else the current
+            event loop when the connection is made, as in websockets 8.x.
+        host: host name of the connection; deprecated attribute in 8.x.
+        port: port of the connection; deprecated attribute in 8.x.
+        secure: whether the connection uses TLS; deprecated attribute in 8.x.
         legacy_recv: make :meth:`recv` return ``None`` instead of raising
             :exc:`~websockets.exceptions.ConnectionClosed`.
         timeout: deprecated alias of ``close_timeout``.
@@ -114,21 +115,21 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "_compat_futures",
         "_drain_waiters",
         "_handshake_waiter",
+        "_host",
         "_keepalive_end",
         "_keepalive_handle",
         "_lost",
         "_lost_waiters",
         "_paused_reading",
         "_paused_writing",
+        "_port",
         "_recv_waiter",
+        "_secure",
         "available_extensions",
         "available_subprotocols",
         "close_timeout",
         "conn",
         "extensions",
-        "_host",
-        "_port",
-        "_secure",
         "extra_headers",
         "handshake_abort",
         "handshake_buffer",
