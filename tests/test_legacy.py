@@ -8,6 +8,7 @@ These tests use websockets the way 8.x test suites did: a ``unittest``
 """
 
 import asyncio
+import http
 import unittest
 import unittest.mock
 import warnings
@@ -18,7 +19,7 @@ import pytest
 import websockets
 from websockets.client import WebSocketClientProtocol, connect
 from websockets.connection import CLIENT, SERVER, Side
-from websockets.exceptions import ConnectionClosedError
+from websockets.exceptions import AbortHandshake, ConnectionClosedError
 from websockets.framing import OP_CLOSE, OP_TEXT, Frame
 from websockets.handshake import accept, accept_key
 from websockets.http import Headers, read_headers
@@ -71,9 +72,7 @@ class LegacyTestCase(unittest.TestCase):
         self.assertIs(self.server.loop, self.loop)
 
     def test_close_server_with_open_connection(self) -> None:
-        client = self.loop.run_until_complete(
-            connect(f"ws://127.0.0.1:{self.port}/")
-        )
+        client = self.loop.run_until_complete(connect(f"ws://127.0.0.1:{self.port}/"))
         self.server.close()
         self.loop.run_until_complete(self.server.wait_closed())
         self.loop.run_until_complete(client.wait_closed())
@@ -378,3 +377,10 @@ def test_failing_side_reports_1006() -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_abort_handshake_message_counts_headers_of_an_iterator() -> None:
+    # 8.x's message counts headers: an iterator of pairs is read once.
+    exc = AbortHandshake(http.HTTPStatus.OK, iter([("X-Test", "1")]), b"OK")
+    assert str(exc) == "HTTP 200, 1 headers, 2 bytes"
+    assert exc.headers == [("X-Test", "1")]

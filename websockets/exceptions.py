@@ -30,7 +30,7 @@ Every exception derives from one root::
 """
 
 import http
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Sized
 
 from .typing import Origin
 
@@ -279,6 +279,9 @@ class AbortHandshake(InvalidHandshake):
         headers: "HeadersLike",
         body: bytes = b"",
     ) -> None:
+        if not isinstance(headers, Sized):
+            # An iterator of pairs can't be counted, nor read twice.
+            headers = list(headers)
         self.status = status
         self.headers = headers
         self.body = body
