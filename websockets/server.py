@@ -320,9 +320,10 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
         """
         if self._process_request is not None:
-            return await _call_process_request(
-                self._process_request, path, request_headers
-            )
+            response = self._process_request(path, request_headers)
+            if isinstance(response, Awaitable):
+                return cast(Optional[HTTPResponse], await response)
+            return _legacy_process_request(response)
         return None
 
     @staticmethod
@@ -453,9 +454,13 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 b"Server is shutting down.\n",
             )
 
-        early_response = await _call_process_request(
-            self.process_request, path, request_headers
-        )
+        # 8.x subclasses may override process_request with a plain method.
+        response: Any = self.process_request(path, request_headers)
+        early_response: Optional[HTTPResponse]
+        if isinstance(response, Awaitable):
+            early_response = await response
+        else:
+            early_response = _legacy_process_request(response)
         if not self.ws_server.is_serving():
             raise AbortHandshake(
                 http.HTTPStatus.SERVICE_UNAVAILABLE,
@@ -493,14 +498,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         return path
 
 
-async def _call_process_request(
-    process_request: Callable[[str, Headers], Any], path: str, headers: Headers
-) -> Optional[HTTPResponse]:
-    """Call ``process_request``, a coroutine function or, as in 8.x, a function."""
-    response = process_request(path, headers)
-    if isinstance(response, Awaitable):
-        return cast(Optional[HTTPResponse], await response)
-    warnings.warn("declare process_request as a coroutine", DeprecationWarning, 2)
+def _legacy_process_request(response: Any) -> Optional[HTTPResponse]:
+    """Accept the result of ``process_request`` written as a function, as 8.x."""
+    warnings.warn("declare process_request as a coroutine", DeprecationWarning, 3)
     return cast(Optional[HTTPResponse], response)
 
 
