@@ -322,7 +322,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         if self._process_request is not None:
             response = self._process_request(path, request_headers)
             if isinstance(response, Awaitable):
-                return cast(Optional[HTTPResponse], await response)
+                return await response
             return _legacy_process_request(response)
         return None
 
