@@ -50,6 +50,7 @@ from websockets.exceptions import (
     InvalidUpgrade,
     InvalidURI,
     NegotiationError,
+    PayloadTooBig,
     SecurityError,
 )
 from websockets.extensions.base import (
@@ -118,6 +119,11 @@ def server_side(server: WebSocketServer) -> WebSocketServerProtocol:
     """The only connection of ``server``; its opening handshake is complete."""
     (ws,) = server.websockets
     return ws
+
+
+def deprecated(message: str) -> Any:
+    """Expect a DeprecationWarning with the exact text of websockets 8.x."""
+    return pytest.warns(DeprecationWarning, match=f"^{re.escape(message)}$")
 
 
 def signal_connections(
@@ -458,7 +464,9 @@ async def test_connect_klass() -> None:
         pass
 
     async with serve(wait_closed_handler, "127.0.0.1", 0) as server:
-        async with connect(get_uri(server), klass=CustomClientProtocol) as ws:
+        with deprecated("rename klass to create_protocol"):
+            client = connect(get_uri(server), klass=CustomClientProtocol)
+        async with client as ws:
             assert type(ws) is CustomClientProtocol
 
 
@@ -484,6 +492,7 @@ async def test_connect_protocol_options() -> None:
             assert ws.read_limit == 10000
             assert ws.write_limit == 11000
             assert ws.legacy_recv
+            assert ws.loop is asyncio.get_running_loop()
             assert ws.transport is not None
             assert ws.transport.get_write_buffer_limits() == (2750, 11000)
 
@@ -510,9 +519,13 @@ async def test_connect_max_size() -> None:
     async with serve(handler, "127.0.0.1", 0, compression=None) as server:
         async with connect(get_uri(server), max_size=1024) as ws:
             assert await ws.recv() == "x" * 1024
-            with pytest.raises(ConnectionClosedError, match="1009") as raised:
+            with pytest.raises(ConnectionClosedError) as raised:
                 await ws.recv()
-            assert raised.value.code == 1009
+            # The client failed the connection with 1009; it received no
+            # close frame: 1006 (RFC 6455 7.1.5).
+            assert raised.value.code == 1006
+            assert isinstance(raised.value.__cause__, PayloadTooBig)
+            assert ws.conn.close_sent_code == 1009
 
 
 async def test_connect_legacy_recv() -> None:
@@ -526,9 +539,10 @@ async def test_connect_legacy_recv() -> None:
 
 async def test_connect_timeout_is_deprecated_alias_of_close_timeout() -> None:
     async with serve(wait_closed_handler, "127.0.0.1", 0) as server:
-        with pytest.warns(DeprecationWarning, match="timeout is deprecated"):
-            async with connect(get_uri(server), timeout=3) as ws:
-                assert ws.close_timeout == 3
+        with deprecated("rename timeout to close_timeout"):
+            client = connect(get_uri(server), timeout=3)
+        async with client as ws:
+            assert ws.close_timeout == 3
 
 
 async def test_connect_origin() -> None:
@@ -698,8 +712,10 @@ async def test_connect_host_and_port_override_tcp_destination() -> None:
             "ws://example.com/", host="127.0.0.1", port=get_port(server)
         ) as ws:
             assert ws.remote_address == ("127.0.0.1", get_port(server))
-            assert ws.host == "example.com"
-            assert ws.port == 80
+            with deprecated("use remote_address[0] instead of host"):
+                assert ws.host == "example.com"
+            with deprecated("use remote_address[1] instead of port"):
+                assert ws.port == 80
             assert server_side(server).request_headers["Host"] == "example.com"
 
 
@@ -739,10 +755,12 @@ async def test_connect_wss(
         ) as ws:
             await ws.send("Hello!")
             assert await ws.recv() == "Hello!"
-            assert ws.secure is True
+            with deprecated("don't use secure"):
+                assert ws.secure is True
             assert ws.transport is not None
             assert ws.transport.get_extra_info("ssl_object") is not None
-            assert server_side(server).secure is True
+            with deprecated("don't use secure"):
+                assert server_side(server).secure is True
 
 
 async def test_client_transport_is_closed_when_server_closes(
@@ -779,7 +797,8 @@ async def test_connect_wss_sends_uri_host_in_sni_and_host_header(
             "wss://localhost/", host="127.0.0.1", port=port, ssl=client_context
         ) as ws:
             assert ws.remote_address == ("127.0.0.1", port)
-            assert ws.port == 443
+            with deprecated("use remote_address[1] instead of port"):
+                assert ws.port == 443
             assert server_side(server).request_headers["Host"] == "localhost"
     assert server_names == ["localhost"]
 
@@ -894,7 +913,8 @@ async def test_connect_redirect_keeps_host_override_on_same_origin() -> None:
             "ws://example.com/redirect", host="127.0.0.1", port=get_port(server)
         ) as ws:
             assert ws.path == "/target"
-            assert ws.host == "example.com"
+            with deprecated("use remote_address[0] instead of host"):
+                assert ws.host == "example.com"
             assert server_side(server).request_headers["Host"] == "example.com"
 
 
@@ -1003,7 +1023,8 @@ async def test_connect_follows_redirect_between_wss_servers(
                 ssl=client_context,
             ) as ws:
                 assert ws.path == "/target"
-                assert ws.secure
+                with deprecated("don't use secure"):
+                    assert ws.secure
                 assert server_side(target).path == "/target"
 
 
@@ -1242,7 +1263,7 @@ async def test_connect_fails_on_garbage_with_cause() -> None:
         with pytest.raises(InvalidMessage) as raised:
             await connect(uri)
     assert isinstance(raised.value.__cause__, ValueError)
-    assert str(raised.value.__cause__) == "invalid HTTP status line: 'HELLO'"
+    assert str(raised.value.__cause__) == "invalid HTTP status line: HELLO"
 
 
 async def test_connect_fails_when_connection_closes_before_response() -> None:
@@ -1361,9 +1382,11 @@ async def test_serve_klass() -> None:
     class CustomServerProtocol(WebSocketServerProtocol):
         pass
 
-    async with serve(
-        wait_closed_handler, "127.0.0.1", 0, klass=CustomServerProtocol
-    ) as server:
+    with deprecated("rename klass to create_protocol"):
+        server_context = serve(
+            wait_closed_handler, "127.0.0.1", 0, klass=CustomServerProtocol
+        )
+    async with server_context as server:
         async with connect(get_uri(server)):
             assert type(server_side(server)) is CustomServerProtocol
 
@@ -1393,6 +1416,7 @@ async def test_serve_protocol_options() -> None:
             assert ws.read_limit == 10000
             assert ws.write_limit == 11000
             assert ws.legacy_recv
+            assert ws.loop is asyncio.get_running_loop()
             assert ws.transport is not None
             assert ws.transport.get_write_buffer_limits() == (2750, 11000)
 
@@ -1411,10 +1435,11 @@ async def test_serve_max_size() -> None:
 
 
 async def test_serve_timeout_is_deprecated_alias_of_close_timeout() -> None:
-    with pytest.warns(DeprecationWarning, match="timeout is deprecated"):
-        async with serve(wait_closed_handler, "127.0.0.1", 0, timeout=3) as server:
-            async with connect(get_uri(server)):
-                assert server_side(server).close_timeout == 3
+    with deprecated("rename timeout to close_timeout"):
+        server_context = serve(wait_closed_handler, "127.0.0.1", 0, timeout=3)
+    async with server_context as server:
+        async with connect(get_uri(server)):
+            assert server_side(server).close_timeout == 3
 
 
 async def test_serve_unsupported_compression() -> None:
@@ -1425,7 +1450,8 @@ async def test_serve_unsupported_compression() -> None:
 async def test_serve_on_several_hosts() -> None:
     async with serve(wait_closed_handler, ["127.0.0.1"], 0) as server:
         async with connect(get_uri(server)):
-            assert server_side(server).host is None
+            with deprecated("use local_address[0] instead of host"):
+                assert server_side(server).host is None
 
 
 async def test_serve_passes_unknown_arguments_to_create_server() -> None:
@@ -1449,7 +1475,6 @@ async def test_serve_rejects_unknown_argument() -> None:
     [
         (["https://example.com"], "https://example.com"),
         (["https://example.com", None], None),
-        (["https://example.com", ""], None),
         (None, "https://example.com"),
         (None, None),
     ],
@@ -1460,6 +1485,17 @@ async def test_serve_accepts_origin(
     async with serve(wait_closed_handler, "127.0.0.1", 0, origins=origins) as server:
         async with connect(get_uri(server), origin=origin):
             assert server_side(server).origin == origin
+
+
+async def test_serve_accepts_no_origin_given_as_empty_string() -> None:
+    # "" meant "no Origin header" in 8.x; it's deprecated in favor of None.
+    with deprecated("use None instead of '' in origins"):
+        server_context = serve(
+            wait_closed_handler, "127.0.0.1", 0, origins=["https://example.com", ""]
+        )
+    async with server_context as server:
+        async with connect(get_uri(server), origin=None):
+            assert server_side(server).origin is None
 
 
 @pytest.mark.parametrize(
@@ -1507,7 +1543,7 @@ async def test_serve_refuses_several_origins() -> None:
         assert body == (
             b"Failed to open a WebSocket connection: "
             b"invalid Origin header: more than one Origin header found: "
-            b"2 values for header Origin.\n"
+            b"'Origin'.\n"
         )
 
 
@@ -2197,8 +2233,17 @@ async def test_attributes_after_handshake() -> None:
             assert ws.remote_address == ("127.0.0.1", port)
             assert server_ws.local_address == ("127.0.0.1", port)
             assert ws.local_address == server_ws.remote_address
-            assert (ws.host, ws.port, ws.secure) == ("127.0.0.1", port, False)
-            assert (server_ws.host, server_ws.secure) == ("127.0.0.1", False)
+            # Deprecated in 8.x.
+            with pytest.warns(DeprecationWarning) as warned:
+                assert (ws.host, ws.port, ws.secure) == ("127.0.0.1", port, False)
+                assert (server_ws.host, server_ws.secure) == ("127.0.0.1", False)
+            assert [str(warning.message) for warning in warned] == [
+                "use remote_address[0] instead of host",
+                "use remote_address[1] instead of port",
+                "don't use secure",
+                "use local_address[0] instead of host",
+                "don't use secure",
+            ]
         assert ws.state is CLOSED
 
 

@@ -738,7 +738,10 @@ def test_fail_sends_close_frame_and_eof() -> None:
     conn.fail(1011, "oops")
     assert sent(conn) == [close_frame(1011, "oops"), b""]
     assert conn.state is CLOSING
-    assert (conn.close_code, conn.close_reason) == (1011, "oops")
+    # No Close frame was received: the close code is 1006 (RFC 6455 7.1.5);
+    # the code and reason sent are close_sent_code and close_sent_reason.
+    assert (conn.close_code, conn.close_reason) == (1006, "")
+    assert (conn.close_sent_code, conn.close_sent_reason) == (1011, "oops")
     assert conn.close_cause is CloseReason.INTERNAL_ERROR
     assert not conn.receiving
     assert conn.close_expected()
@@ -747,11 +750,13 @@ def test_fail_sends_close_frame_and_eof() -> None:
     conn.receive_data(frame_in(SERVER, OP_CLOSE, b"\x03\xe8"))
     assert conn.events_received() == []
     assert conn.data_to_send() == []
-    assert conn.close_code == 1011
+    assert conn.close_code == 1006
+    assert conn.close_rcvd is None
     conn.receive_eof()
     assert conn.state is CLOSED
     assert conn.data_to_send() == []
-    assert (conn.close_code, conn.close_reason) == (1011, "oops")
+    assert (conn.close_code, conn.close_reason) == (1006, "")
+    assert (conn.close_sent_code, conn.close_sent_reason) == (1011, "oops")
 
 
 def test_fail_with_cause() -> None:
@@ -760,7 +765,11 @@ def test_fail_with_cause() -> None:
     assert conn.close_cause is CloseReason.KEEPALIVE_TIMEOUT
     exc = conn.close_exc()
     assert isinstance(exc, ConnectionClosedError)
-    assert (exc.code, exc.reason) == (1011, "keepalive ping timeout")
+    assert (exc.code, exc.reason) == (1006, "")
+    assert (conn.close_sent_code, conn.close_sent_reason) == (
+        1011,
+        "keepalive ping timeout",
+    )
 
 
 def test_fail_with_1006_sends_no_close_frame() -> None:
@@ -785,7 +794,8 @@ def test_fail_twice() -> None:
     conn.fail(1011)
     conn.fail(1002)
     assert sent(conn) == [close_frame(1011), b""]
-    assert conn.close_code == 1011
+    assert conn.close_code == 1006
+    assert conn.close_sent_code == 1011
 
 
 def test_fail_while_connecting() -> None:
@@ -801,7 +811,7 @@ def test_fail_truncates_long_reason() -> None:
     [frame, _] = sent(conn)
     assert isinstance(frame, Frame)
     assert len(frame.data) == 125
-    assert conn.close_reason == "é" * 60 + "..."
+    assert conn.close_sent_reason == "é" * 60 + "..."
     assert frame == close_frame(1011, "é" * 60 + "...")
 
 
@@ -932,7 +942,8 @@ def test_protocol_error(side: Side, data: bytes, code: int, reason: str) -> None
     assert conn.events_received() == ["before"]
     assert sent(conn) == [close_frame(code, reason), b""]
     assert conn.state is CLOSING
-    assert (conn.close_code, conn.close_reason) == (code, reason)
+    assert (conn.close_code, conn.close_reason) == (1006, "")
+    assert (conn.close_sent_code, conn.close_sent_reason) == (code, reason)
     assert (
         conn.close_cause
         is {
@@ -947,7 +958,7 @@ def test_protocol_error(side: Side, data: bytes, code: int, reason: str) -> None
     )
     exc = conn.close_exc()
     assert isinstance(exc, ConnectionClosedError)
-    assert (exc.code, exc.reason) == (code, reason)
+    assert (exc.code, exc.reason) == (1006, "")
     assert exc.__cause__ is conn.failure
     # Nothing more is processed.
     conn.receive_data(frame_in(side, OP_TEXT, b"after"))

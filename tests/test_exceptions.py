@@ -162,7 +162,11 @@ def test_format_close(code: int, reason: str, message: str) -> None:
     [
         (1000, "", "code = 1000 (OK), no reason"),
         (1001, "bye", "code = 1001 (going away), reason = bye"),
-        (1006, None, "code = 1006 (connection closed abnormally [internal]), no reason"),
+        (
+            1006,
+            None,
+            "code = 1006 (connection closed abnormally [internal]), no reason",
+        ),
         (3000, "", "code = 3000 (registered), no reason"),
         (4000, "x y", "code = 4000 (private use), reason = x y"),
         (1016, "", "code = 1016 (unknown), no reason"),

@@ -277,15 +277,15 @@ class TestParseRequest:
     @pytest.mark.parametrize(
         "data, message",
         [
-            (b"GET /\r\n", r"invalid HTTP request line: 'GET /'"),
+            (b"GET /\r\n", r"invalid HTTP request line: GET /$"),
             (b"GET / HTTP/1.1 x\r\n", "invalid HTTP request line"),
             (b"GET  / HTTP/1.1\r\n", "invalid HTTP request line"),
-            (b"POST / HTTP/1.1\r\n", "unsupported HTTP method: 'POST'"),
-            (b"get / HTTP/1.1\r\n", "unsupported HTTP method: 'get'"),
-            (b"GET / HTTP/1.0\r\n", "unsupported HTTP version: 'HTTP/1.0'"),
-            (b"GET  HTTP/1.1\r\n", "invalid HTTP request target: ''"),
-            (b"GET /\x00 HTTP/1.1\r\n", r"invalid HTTP request target: '/\\x00'"),
-            (b"GET /\r HTTP/1.1\r\n", r"invalid HTTP request target: '/\\r'"),
+            (b"POST / HTTP/1.1\r\n", "unsupported HTTP method: POST$"),
+            (b"get / HTTP/1.1\r\n", "unsupported HTTP method: get$"),
+            (b"GET / HTTP/1.0\r\n", r"unsupported HTTP version: HTTP/1\.0$"),
+            (b"GET  HTTP/1.1\r\n", "invalid HTTP request target: $"),
+            (b"GET /\x00 HTTP/1.1\r\n", r"invalid HTTP request target: /\\x00$"),
+            (b"GET /\r HTTP/1.1\r\n", r"invalid HTTP request target: /\\r$"),
             (
                 b"GET / HTTP/1.1\n",
                 "line ending with LF without CR in HTTP request line",
@@ -294,22 +294,22 @@ class TestParseRequest:
                 b"GET / HTTP/1.1\r\nA: b\n",
                 "line ending with LF without CR in HTTP headers",
             ),
-            (b"GET / HTTP/1.1\r\nA b\r\n", "HTTP header line without colon: 'A b'"),
-            (b"GET / HTTP/1.1\r\nA :b\r\n", "invalid HTTP header name: 'A '"),
-            (b"GET / HTTP/1.1\r\n: b\r\n", "invalid HTTP header name: ''"),
+            (b"GET / HTTP/1.1\r\nA b\r\n", "invalid HTTP header line: A b$"),
+            (b"GET / HTTP/1.1\r\nA :b\r\n", "invalid HTTP header name: A $"),
+            (b"GET / HTTP/1.1\r\n: b\r\n", "invalid HTTP header name: $"),
             (
                 # A common header value isn't a valid header name.
                 b"GET / HTTP/1.1\r\npermessage-deflate; client_max_window_bits: b\r\n",
-                "invalid HTTP header name: 'permessage-deflate; "
-                "client_max_window_bits'",
+                "invalid HTTP header name: permessage-deflate; "
+                "client_max_window_bits$",
             ),
-            (b"GET / HTTP/1.1\r\nA\xe9: b\r\n", r"invalid HTTP header name: 'A\\xe9'"),
+            (b"GET / HTTP/1.1\r\nA\xe9: b\r\n", r"invalid HTTP header name: A\\xe9$"),
             (
                 b"GET / HTTP/1.1\r\nA: b\x00c\r\n",
-                r"invalid HTTP header value: 'b\\x00c'",
+                r"invalid HTTP header value: b\\x00c$",
             ),
-            (b"GET / HTTP/1.1\r\nA: b\rc\r\n", r"invalid HTTP header value: 'b\\rc'"),
-            (b"GET / HTTP/1.1\r\nA: b\x7f\r\n", r"invalid HTTP header value: 'b\\x7f'"),
+            (b"GET / HTTP/1.1\r\nA: b\rc\r\n", r"invalid HTTP header value: b\\rc$"),
+            (b"GET / HTTP/1.1\r\nA: b\x7f\r\n", r"invalid HTTP header value: b\\x7f$"),
             (b"GET / HTTP/1.1\r\nA: b\r\n c\r\n", "obsolete line folding"),
             (b"GET / HTTP/1.1\r\nA: b\r\n\tc\r\n", "obsolete line folding"),
         ],
@@ -371,19 +371,19 @@ class TestParseResponse:
     @pytest.mark.parametrize(
         "data, message",
         [
-            (b"HTTP/1.1\r\n", "invalid HTTP status line: 'HTTP/1.1'"),
-            (b"HTTP/1.0 200 OK\r\n", "unsupported HTTP version: 'HTTP/1.0'"),
-            (b"HTTP/1.1  200 OK\r\n", "unsupported HTTP status code: ''"),
-            (b"HTTP/1.1 099 OK\r\n", "unsupported HTTP status code: '099'"),
-            (b"HTTP/1.1 600 OK\r\n", "unsupported HTTP status code: '600'"),
-            (b"HTTP/1.1 1000 OK\r\n", "unsupported HTTP status code: '1000'"),
-            (b"HTTP/1.1 2O0 OK\r\n", "unsupported HTTP status code: '2O0'"),
-            (b"HTTP/1.1 200 O\x00K\r\n", r"invalid HTTP reason phrase: 'O\\x00K'"),
+            (b"HTTP/1.1\r\n", r"invalid HTTP status line: HTTP/1\.1$"),
+            (b"HTTP/1.0 200 OK\r\n", r"unsupported HTTP version: HTTP/1\.0$"),
+            (b"HTTP/1.1  200 OK\r\n", "invalid HTTP status code: $"),
+            (b"HTTP/1.1 099 OK\r\n", "unsupported HTTP status code: 099$"),
+            (b"HTTP/1.1 600 OK\r\n", "unsupported HTTP status code: 600$"),
+            (b"HTTP/1.1 1000 OK\r\n", "invalid HTTP status code: 1000$"),
+            (b"HTTP/1.1 2O0 OK\r\n", "invalid HTTP status code: 2O0$"),
+            (b"HTTP/1.1 200 O\x00K\r\n", r"invalid HTTP reason phrase: O\\x00K$"),
             (
                 b"HTTP/1.1 200 OK\n",
                 "line ending with LF without CR in HTTP status line",
             ),
-            (b"HTTP/1.1 200 OK\r\nA\r\n", "HTTP header line without colon"),
+            (b"HTTP/1.1 200 OK\r\nA\r\n", "invalid HTTP header line: A$"),
         ],
     )
     def test_parse_response_rejects_malformed_response(
@@ -585,7 +585,7 @@ class TestReadRequest:
 
     @async_test
     async def test_read_request_malformed(self) -> None:
-        with pytest.raises(ValueError, match="unsupported HTTP method: 'POST'"):
+        with pytest.raises(ValueError, match="unsupported HTTP method: POST$"):
             await read_request(stream_with(b"POST / HTTP/1.1\r\n\r\n"))
 
     @async_test
@@ -635,7 +635,7 @@ class TestReadResponse:
 
     @async_test
     async def test_read_response_malformed(self) -> None:
-        with pytest.raises(ValueError, match="unsupported HTTP status code: '9'"):
+        with pytest.raises(ValueError, match="invalid HTTP status code: 9$"):
             await read_response(stream_with(b"HTTP/1.1 9 Nine\r\n\r\n"))
 
     @async_test

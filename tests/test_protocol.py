@@ -35,6 +35,7 @@ from websockets.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidState,
+    PayloadTooBig,
     ProtocolError,
 )
 from websockets.framing import (
@@ -244,7 +245,7 @@ async def test_recv_woken_up_by_close() -> None:
     ws, _ = make(CLIENT)
     task = await started(ws.recv())
     feed_close(ws, 1001)
-    with pytest.raises(ConnectionClosedOK, match=r"^connection closed: 1001 \(going"):
+    with pytest.raises(ConnectionClosedOK, match=r"^code = 1001 \(going away\), "):
         await task
 
 
@@ -313,8 +314,17 @@ async def test_protocol_error_closes_connection() -> None:
         close_frame(1002, "invalid opcode: 3"),
         "write_eof",
     ]
-    with pytest.raises(ConnectionClosedError, match="invalid opcode: 3"):
+    # No close frame was received: 1006 (RFC 6455 7.1.5); the protocol error
+    # is the cause, and the code and reason sent are on the core.
+    with pytest.raises(ConnectionClosedError) as raised:
         await ws.recv()
+    assert (raised.value.code, raised.value.reason) == (1006, "")
+    assert isinstance(raised.value.__cause__, ProtocolError)
+    assert str(raised.value.__cause__) == "invalid opcode: 3"
+    assert (ws.conn.close_sent_code, ws.conn.close_sent_reason) == (
+        1002,
+        "invalid opcode: 3",
+    )
     assert ws.close_cause is CloseReason.PROTOCOL_ERROR
 
 
@@ -343,8 +353,14 @@ async def test_max_size_closes_connection() -> None:
     assert await ws.recv() == "spam"
     with pytest.raises(ConnectionClosedError) as raised:
         await ws.recv()
-    assert raised.value.code == 1009
-    assert raised.value.reason == "frame of 5 bytes over max_size 4"
+    # No close frame was received: 1006 (RFC 6455 7.1.5); 1009 was sent.
+    assert raised.value.code == 1006
+    assert raised.value.reason == ""
+    assert isinstance(raised.value.__cause__, PayloadTooBig)
+    assert (ws.conn.close_sent_code, ws.conn.close_sent_reason) == (
+        1009,
+        "frame of 5 bytes over max_size 4",
+    )
 
 
 # Sending.
@@ -463,12 +479,10 @@ async def test_send_mixed_fragments_closes_connection(message: Any) -> None:
     ws, transport = make()
     with pytest.raises(TypeError, match="^data contains inconsistent types$"):
         await ws.send(message)
-    assert output(ws, transport)[1:] == [
-        close_frame(1011, "incomplete fragmented message"),
-        "write_eof",
-    ]
+    assert output(ws, transport)[1:] == [close_frame(1011), "write_eof"]
     assert not ws.open
-    assert ws.close_code == 1011
+    assert ws.close_code == 1006
+    assert (ws.conn.close_sent_code, ws.conn.close_sent_reason) == (1011, "")
     with pytest.raises(ConnectionClosedError):
         await ws.send("more")
 
@@ -492,10 +506,7 @@ async def test_send_invalid_later_fragment(message: Any) -> None:
     ws, transport = make()
     with pytest.raises(TypeError, match="^data must be str or bytes-like, not int$"):
         await ws.send(message)
-    assert output(ws, transport)[1:] == [
-        close_frame(1011, "incomplete fragmented message"),
-        "write_eof",
-    ]
+    assert output(ws, transport)[1:] == [close_frame(1011), "write_eof"]
 
 
 @async_test
@@ -507,9 +518,7 @@ async def test_send_iterable_that_raises() -> None:
     ws, transport = make()
     with pytest.raises(ValueError, match="^no eggs$"):
         await ws.send(fragments())
-    assert output(ws, transport)[1] == close_frame(
-        1011, "incomplete fragmented message"
-    )
+    assert output(ws, transport)[1] == close_frame(1011)
 
 
 @async_test
@@ -525,9 +534,7 @@ async def test_send_async_iterable_cancelled() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert output(ws, transport)[1] == close_frame(
-        1011, "incomplete fragmented message"
-    )
+    assert output(ws, transport)[1] == close_frame(1011)
 
 
 @async_test
@@ -915,26 +922,31 @@ async def test_peer_closes_tcp_without_close_frame() -> None:
 # Closing timeouts, on a virtual clock (RFC 6455 7.1.1, 7.1.7).
 
 
-@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize(("side", "timeouts"), [(SERVER, 2), (CLIENT, 3)])
 @virtual_time_test
-async def test_close_when_peer_never_answers(side: Side) -> None:
+async def test_close_when_peer_never_answers(side: Side, timeouts: int) -> None:
     ws, transport = make(side, close_timeout=10)
     await ws.close()
-    # Waiting for the peer's close frame times out, then TCP is closed.
-    assert now() == 10
-    assert output(ws, transport) == [close_frame(1000), "close"]
+    # Waiting for the peer's close frame times out; a client also waits for
+    # the server to close TCP. Then TCP is half-closed, waiting for the peer
+    # to close it times out, and it's closed.
+    assert now() == timeouts * 10
+    assert output(ws, transport) == [close_frame(1000), "write_eof", "close"]
     assert (ws.close_code, ws.close_reason) == (1006, "")
 
 
-@pytest.mark.parametrize(("side", "bound"), [(SERVER, 4), (CLIENT, 5)])
+@pytest.mark.parametrize(
+    ("side", "timeouts", "bound"), [(SERVER, 3, 4), (CLIENT, 4, 5)]
+)
 @virtual_time_test
 async def test_close_when_peer_never_answers_and_never_closes(
-    side: Side, bound: int
+    side: Side, timeouts: int, bound: int
 ) -> None:
     ws, transport = make(side, close_timeout=10, transport={"close_completes": False})
     await ws.close()
-    assert now() == 20 <= bound * 10
-    assert output(ws, transport) == [close_frame(1000), "close", "abort"]
+    # As above, then closing the transport times out too, and it's aborted.
+    assert now() == timeouts * 10 <= bound * 10
+    assert output(ws, transport) == [close_frame(1000), "write_eof", "close", "abort"]
 
 
 @virtual_time_test
@@ -943,9 +955,9 @@ async def test_server_close_when_peer_answers_and_never_closes() -> None:
     asyncio.get_running_loop().call_later(9, feed_close, ws)
     await ws.close()
     # After the closing handshake, the server closes its side and waits for
-    # the client to close TCP, then aborts.
-    assert now() == 19 <= 4 * 10
-    assert output(ws, transport) == [close_frame(1000), "write_eof", "abort"]
+    # the client to close TCP, then closes the transport, then aborts it.
+    assert now() == 9 + 2 * 10 <= 4 * 10
+    assert output(ws, transport) == [close_frame(1000), "write_eof", "close", "abort"]
     assert ws.close_code == 1000
 
 
@@ -955,25 +967,26 @@ async def test_client_close_when_peer_answers_and_never_closes() -> None:
     asyncio.get_running_loop().call_later(9, feed_close, ws)
     await ws.close()
     # After the closing handshake, the client waits for the server to close
-    # TCP, then closes it, then aborts.
-    assert now() == 29 <= 5 * 10
-    assert output(ws, transport) == [close_frame(1000), "close", "abort"]
+    # TCP, then closes its side and waits for the server again, then closes
+    # the transport, then aborts it.
+    assert now() == 9 + 3 * 10 <= 5 * 10
+    assert output(ws, transport) == [close_frame(1000), "write_eof", "close", "abort"]
     assert ws.close_code == 1000
+    assert ws.close_cause is CloseReason.LOCAL_CLOSE
 
 
 @virtual_time_test
 async def test_timeout_is_close_timeout() -> None:
-    with pytest.warns(
-        DeprecationWarning, match="^timeout is deprecated; use close_timeout$"
-    ):
+    with pytest.warns(DeprecationWarning, match="^rename timeout to close_timeout$"):
         ws, transport = make(timeout=3)
     assert ws.close_timeout == 3
     await ws.close()
-    assert now() == 3
+    # The server's two steps: waiting for the close frame, then for TCP.
+    assert now() == 2 * 3
 
 
 def test_timeout_and_close_timeout() -> None:
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="^rename timeout to close_timeout$"):
         ws = WebSocketCommonProtocol(timeout=3, close_timeout=5)
     assert ws.close_timeout == 5
 
@@ -997,10 +1010,12 @@ async def test_fail_connection_sends_close_frame() -> None:
     assert output(ws, transport) == [close_frame(1011, "oops"), "write_eof"]
     assert ws.state is CLOSING
     await ws.wait_closed()
-    # The peer didn't close TCP.
+    # The peer didn't close TCP: the transport is closed.
     assert now() == 10
-    assert output(ws, transport) == ["abort"]
-    assert (ws.close_code, ws.close_reason) == (1011, "oops")
+    assert output(ws, transport) == ["close"]
+    # No close frame was received: 1006 (RFC 6455 7.1.5).
+    assert (ws.close_code, ws.close_reason) == (1006, "")
+    assert (ws.conn.close_sent_code, ws.conn.close_sent_reason) == (1011, "oops")
     assert ws.close_cause is CloseReason.INTERNAL_ERROR
 
 
@@ -1013,7 +1028,7 @@ async def test_fail_connection_1006_sends_no_close_frame(side: Side) -> None:
     assert (ws.close_code, ws.close_reason) == (1006, "")
     await ws.wait_closed()
     assert now() == 10
-    assert output(ws, transport) == ["abort"]
+    assert output(ws, transport) == ["close"]
     assert ws.close_code == 1006
 
 
@@ -1024,7 +1039,7 @@ async def test_fail_connection_before_handshake() -> None:
     assert output(ws, transport) == ["write_eof"]
     await ws.wait_closed()
     assert now() == 10
-    assert output(ws, transport) == ["abort"]
+    assert output(ws, transport) == ["close"]
     assert ws.close_code == 1006
 
 
@@ -1088,7 +1103,12 @@ async def test_keepalive_timeout(
         with pytest.raises(ConnectionClosedError) as raised:
             await waiter
     assert now() == 25
-    assert (raised.value.code, raised.value.reason) == (1011, "keepalive ping timeout")
+    # No close frame was received: 1006 (RFC 6455 7.1.5); 1011 was sent.
+    assert (raised.value.code, raised.value.reason) == (1006, "")
+    assert (ws.conn.close_sent_code, ws.conn.close_sent_reason) == (
+        1011,
+        "keepalive ping timeout",
+    )
     assert ws.close_cause is CloseReason.KEEPALIVE_TIMEOUT
     assert output(ws, transport) == [
         ping_frame(0),
@@ -1098,7 +1118,7 @@ async def test_keepalive_timeout(
     assert "keepalive ping timeout: closing the connection" in caplog.messages
     await ws.wait_closed()
     assert now() == 35
-    assert output(ws, transport) == ["abort"]
+    assert output(ws, transport) == ["close"]
 
 
 @virtual_time_test
@@ -1127,7 +1147,8 @@ async def test_keepalive_default() -> None:
     assert now() == 20
     await ws.wait_closed()
     assert now() == 20 + 20 + 10
-    assert ws.close_code == 1011
+    assert ws.close_code == 1006
+    assert ws.conn.close_sent_code == 1011
 
 
 @virtual_time_test
@@ -1157,10 +1178,17 @@ async def test_keepalive_timeout_while_closing(ping_payloads: None) -> None:
     close = asyncio.ensure_future(ws.close())
     await transport.wait_call("close")
     await close
-    # The keepalive timeout at 30 s didn't fail the connection.
-    assert now() == 120
+    # The keepalive timeout at 30 s didn't fail the connection: the closing
+    # handshake timed out at 120 s, then closing TCP at 220 s.
+    assert now() == 220
     assert ws.close_code == 1006
-    assert output(ws, transport) == [ping_frame(0), close_frame(1000), "close"]
+    assert ws.conn.close_sent_code == 1000
+    assert output(ws, transport) == [
+        ping_frame(0),
+        close_frame(1000),
+        "write_eof",
+        "close",
+    ]
 
 
 @virtual_time_test
@@ -1364,7 +1392,14 @@ async def test_attributes_across_lifecycle() -> None:
     ws = WebSocketCommonProtocol(
         ping_interval=None, host="example.com", port=443, secure=True
     )
-    assert (ws.host, ws.port, ws.secure) == ("example.com", 443, True)
+    # Deprecated in 8.x.
+    with pytest.warns(DeprecationWarning) as warned:
+        assert (ws.host, ws.port, ws.secure) == ("example.com", 443, True)
+    assert [str(warning.message) for warning in warned] == [
+        "use local_address[0] instead of host",
+        "use local_address[1] instead of port",
+        "don't use secure",
+    ]
     assert ws.local_address is None and ws.remote_address is None
     assert ws.state is CONNECTING
     assert not ws.open and not ws.closed
@@ -1393,7 +1428,8 @@ def test_defaults() -> None:
     assert (ws.ping_interval, ws.ping_timeout, ws.close_timeout) == (20, 20, 10)
     assert (ws.max_size, ws.max_queue) == (2**20, 32)
     assert (ws.read_limit, ws.write_limit) == (2**16, 2**16)
-    assert (ws.host, ws.port, ws.secure) == (None, None, None)
+    with pytest.warns(DeprecationWarning):
+        assert (ws.host, ws.port, ws.secure) == (None, None, None)
     assert ws.legacy_recv is False
     assert ws.conn.max_size == 2**20
     assert ws.side is SERVER and not ws.is_client
@@ -1402,13 +1438,15 @@ def test_defaults() -> None:
 
 
 @async_test
-async def test_loop_is_ignored() -> None:
+async def test_loop_is_used() -> None:
+    # As in 8.x: the loop given, else the running loop.
     other = asyncio.new_event_loop()
     try:
         ws = WebSocketCommonProtocol(loop=other)
+        assert ws.loop is other
     finally:
         other.close()
-    assert ws.loop is asyncio.get_running_loop()
+    assert WebSocketCommonProtocol().loop is asyncio.get_running_loop()
 
 
 def test_protocol_created_outside_event_loop() -> None:
@@ -1603,7 +1641,7 @@ async def test_abort_handshake() -> None:
 async def test_read_http_message_invalid() -> None:
     ws, transport = make(open=False)
     transport.feed_data(b"POST / HTTP/1.1\r\n")
-    with pytest.raises(ValueError, match="^unsupported HTTP method: 'POST'$"):
+    with pytest.raises(ValueError, match="^unsupported HTTP method: POST$"):
         await ws.read_http_message(parse_request())
 
 
@@ -1718,7 +1756,10 @@ async def test_end_to_end_protocol_error() -> None:
     await server.wait_closed()
     await client.wait_closed()
     assert now() == 0
-    assert server.close_code == 1007
+    # The server failed the connection: it sent 1007 (the client received it,
+    # see above) and discarded the answer, hence 1006 (RFC 6455 7.1.5).
+    assert server.close_code == 1006
+    assert server.conn.close_sent_code == 1007
     assert server.close_cause is CloseReason.INVALID_DATA
 
 
@@ -1761,13 +1802,16 @@ async def test_end_to_end_max_queue() -> None:
     await client.close()
 
 
-@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize(("side", "timeouts"), [(SERVER, 2), (CLIENT, 3)])
 @virtual_time_test
-async def test_end_to_end_close_when_peer_never_answers(side: Side) -> None:
+async def test_end_to_end_close_when_peer_never_answers(
+    side: Side, timeouts: int
+) -> None:
     ws, peer = await connected_to_raw_peer(side, close_timeout=10)
     try:
         await ws.close()
-        assert now() == 10
+        # See test_close_when_peer_never_answers.
+        assert now() == timeouts * 10
         data = await read_to_eof(peer)
         assert parse_one(data, mask=side is CLIENT) == close_frame(1000)
         assert ws.close_code == 1006
@@ -1775,9 +1819,13 @@ async def test_end_to_end_close_when_peer_never_answers(side: Side) -> None:
         peer.close()
 
 
-@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize(
+    ("side", "timeouts", "bound"), [(SERVER, 1, 4), (CLIENT, 2, 5)]
+)
 @virtual_time_test
-async def test_end_to_end_close_when_peer_answers_and_never_closes(side: Side) -> None:
+async def test_end_to_end_close_when_peer_answers_and_never_closes(
+    side: Side, timeouts: int, bound: int
+) -> None:
     ws, peer = await connected_to_raw_peer(side, close_timeout=10)
     try:
         close = asyncio.ensure_future(ws.close())
@@ -1788,24 +1836,29 @@ async def test_end_to_end_close_when_peer_answers_and_never_closes(side: Side) -
             peer, frame_in(side, OP_CLOSE, b"\x03\xe8")
         )
         await close
-        # The server aborts TCP; the client closes it.
-        assert now() == 10 <= (4 if side is SERVER else 5) * 10
+        # The server half-closes TCP, then closes it after a timeout. The
+        # client waits for the server to close TCP, then does the same.
+        assert now() == timeouts * 10 <= bound * 10
         assert await read_to_eof(peer) == b""
         assert ws.close_code == 1000
     finally:
         peer.close()
 
 
-@pytest.mark.parametrize(("side", "bound"), [(SERVER, 4), (CLIENT, 5)])
+@pytest.mark.parametrize(
+    ("side", "timeouts", "bound"), [(SERVER, 3, 4), (CLIENT, 4, 5)]
+)
 @virtual_time_test
-async def test_end_to_end_close_when_peer_doesnt_read(side: Side, bound: int) -> None:
+async def test_end_to_end_close_when_peer_doesnt_read(
+    side: Side, timeouts: int, bound: int
+) -> None:
     ws, peer = await connected_to_raw_peer(side, close_timeout=10)
     try:
         send = await started(ws.send(bytes(2**22)))
         await ws.close()
-        # The close frame is stuck behind the message: closing TCP times out
-        # too, then TCP is aborted.
-        assert now() == 20 <= bound * 10
+        # The close frame is stuck behind the message: each step of closing
+        # times out, up to closing TCP, then TCP is aborted.
+        assert now() == timeouts * 10 <= bound * 10
         with pytest.raises(ConnectionClosedError):
             await send
     finally:
@@ -1841,7 +1894,8 @@ async def test_end_to_end_keepalive_timeout() -> None:
         assert parse_one(data[6:], mask=False) == close_frame(
             1011, "keepalive ping timeout"
         )
-        assert ws.close_code == 1011
+        assert ws.close_code == 1006
+        assert ws.conn.close_sent_code == 1011
     finally:
         peer.close()
 

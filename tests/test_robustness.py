@@ -52,6 +52,8 @@ from websockets.exceptions import (
     ConnectionClosedOK,
     InvalidMessage,
     InvalidStatusCode,
+    PayloadTooBig,
+    ProtocolError,
     SecurityError,
 )
 from websockets.extensions.permessage_deflate import PerMessageDeflate
@@ -140,9 +142,11 @@ class Receiver:
     def __init__(self) -> None:
         self.messages: List[Any] = []
         self.closed: Optional[ConnectionClosed] = None
+        self.ws: Optional[WebSocketServerProtocol] = None
         self.done = asyncio.Event()
 
     async def __call__(self, ws: WebSocketServerProtocol, path: str) -> None:
+        self.ws = ws
         try:
             while True:
                 self.messages.append(await ws.recv())
@@ -150,6 +154,29 @@ class Receiver:
             self.closed = exc
         finally:
             self.done.set()
+
+
+# What makes the server fail the connection with each close code.
+FAILURES: Dict[int, Type[Exception]] = {
+    1002: ProtocolError,
+    1007: UnicodeDecodeError,
+    1009: PayloadTooBig,
+}
+
+
+def check_failed(receiver: Receiver, code: int) -> None:
+    """
+    Check that the server failed the connection with ``code``.
+
+    It sent a close frame with ``code`` and discarded the answer: its close
+    code is 1006 (RFC 6455 7.1.5), and the failure is the cause.
+
+    """
+    assert isinstance(receiver.closed, ConnectionClosedError)
+    assert receiver.closed.code == 1006
+    assert isinstance(receiver.closed.__cause__, FAILURES[code])
+    assert receiver.ws is not None
+    assert receiver.ws.conn.close_sent_code == code
 
 
 class Recording(WebSocketServerProtocol):
@@ -592,8 +619,7 @@ async def test_huge_frame_length_closes_without_buffering(
             await asyncio.gather(flood, return_exceptions=True)
         await receiver.done.wait()
         await check_server_works(server)
-    assert isinstance(receiver.closed, ConnectionClosedError)
-    assert receiver.closed.code == code
+    check_failed(receiver, code)
     assert memory.peak < MiB
 
 
@@ -662,8 +688,7 @@ async def test_endless_continuation_frames_close_1009() -> None:
         "fragmented message over max_size 65536: 65000 bytes received, "
         "then frame of 1000 bytes over max_size 536"
     )
-    assert isinstance(receiver.closed, ConnectionClosedError)
-    assert receiver.closed.code == 1009
+    check_failed(receiver, 1009)
     assert memory.peak < 2 * MiB
 
 
@@ -693,7 +718,8 @@ def test_fragments_up_to_max_size_use_memory_bounded_by_max_size(size: int) -> N
     conn = Connection(SERVER, max_size=MAX_SIZE)
     with MemoryPeak() as memory:
         receive_in_chunks(conn, data)
-    assert conn.close_code == 1009
+    assert conn.close_code == 1006
+    assert conn.close_sent_code == 1009
     # The message and a chunk of input, with copies: 30 kB; 1-byte
     # fragments take 700 kB.
     assert memory.peak < 4 * MAX_SIZE
@@ -714,7 +740,8 @@ def test_one_byte_fragments_use_memory_bounded_by_max_size(
     conn = Connection(SERVER, max_size=MAX_SIZE)
     with MemoryPeak() as memory:
         receive_in_chunks(conn, data)
-    assert conn.close_code == 1009
+    assert conn.close_code == 1006
+    assert conn.close_sent_code == 1009
     assert memory.peak < 4 * MAX_SIZE
 
 
@@ -804,8 +831,7 @@ async def test_deflate_bomb_closes_1009(bomb: Callable[[], bytes], reason: str) 
             writer.write(data)
             assert await read_close(reader) == (1009, reason)
         await receiver.done.wait()
-    assert isinstance(receiver.closed, ConnectionClosedError)
-    assert receiver.closed.code == 1009
+    check_failed(receiver, 1009)
     # Inflating stops at max_size: 16 MiB never exist.
     assert memory.peak < 2 * MiB
 
@@ -848,8 +874,7 @@ async def test_invalid_utf8_split_across_fragments_closes_1007(
     assert code == 1007
     assert reason.startswith("invalid UTF-8 at position ")
     assert receiver.messages == []
-    assert isinstance(receiver.closed, ConnectionClosedError)
-    assert receiver.closed.code == 1007
+    check_failed(receiver, 1007)
 
 
 @pytest.mark.parametrize(
@@ -865,8 +890,9 @@ def test_invalid_utf8_reason_gives_position_in_message(
 ) -> None:
     conn = Connection(SERVER)
     conn.receive_data(fragmented_text(fragments))
-    assert conn.close_code == 1007
-    assert conn.close_reason == f"invalid UTF-8 at position {position}"
+    assert conn.close_code == 1006
+    assert conn.close_sent_code == 1007
+    assert conn.close_sent_reason == f"invalid UTF-8 at position {position}"
 
 
 @pytest.mark.parametrize(
@@ -891,8 +917,7 @@ async def test_invalid_close_frame_gets_close_code_of_rfc(
             assert await read_close(reader) == (code, reason)
         await receiver.done.wait()
     assert memory.peak < MiB
-    assert isinstance(receiver.closed, ConnectionClosedError)
-    assert receiver.closed.code == code
+    check_failed(receiver, code)
 
 
 # Slow and vanished peers.

@@ -97,7 +97,7 @@ def test_parse_uri_encodes_non_ascii_host_with_idna() -> None:
 )
 def test_parse_uri_rejects_invalid_uri(uri: str, message: str) -> None:
     with pytest.raises(
-        InvalidURI, match=f"^{re.escape(uri)} isn't a valid WebSocket URI: {message}"
+        InvalidURI, match=f"^{re.escape(uri)} isn't a valid URI: {message}"
     ) as raised:
         parse_uri(uri)
     assert raised.value.uri == uri
