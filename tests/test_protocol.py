@@ -49,11 +49,12 @@ from websockets.framing import (
 )
 from websockets.http import parse_request, parse_response
 from websockets.protocol import WebSocketCommonProtocol
+from websockets.testing import Link, virtual_clock
 from websockets.utils import apply_mask
 
 from . import test_connection
 from .test_connection import RFC_MASK, close_frame, frame_in, parse_one
-from .utils import FakeTransport, async_test, virtual_time_test
+from .utils import FakeTransport, async_test
 
 
 SIDES = [SERVER, CLIENT]
@@ -189,7 +190,7 @@ async def test_recv_cancelled_after_message_arrived_loses_nothing() -> None:
     assert await ws.recv() == "spam"
 
 
-@virtual_time_test
+@virtual_clock
 async def test_recv_with_timeout_loses_nothing() -> None:
     ws, _ = make()
     with pytest.raises(asyncio.TimeoutError):
@@ -916,7 +917,7 @@ async def test_peer_closes_tcp_without_close_frame() -> None:
 
 
 @pytest.mark.parametrize("side", SIDES)
-@virtual_time_test
+@virtual_clock
 async def test_close_when_peer_never_answers(side: Side) -> None:
     ws, transport = make(side, close_timeout=10)
     await ws.close()
@@ -927,7 +928,7 @@ async def test_close_when_peer_never_answers(side: Side) -> None:
 
 
 @pytest.mark.parametrize(("side", "bound"), [(SERVER, 4), (CLIENT, 5)])
-@virtual_time_test
+@virtual_clock
 async def test_close_when_peer_never_answers_and_never_closes(
     side: Side, bound: int
 ) -> None:
@@ -937,7 +938,7 @@ async def test_close_when_peer_never_answers_and_never_closes(
     assert output(ws, transport) == [close_frame(1000), "close", "abort"]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_server_close_when_peer_answers_and_never_closes() -> None:
     ws, transport = make(SERVER, close_timeout=10, transport={"close_completes": False})
     asyncio.get_running_loop().call_later(9, feed_close, ws)
@@ -949,7 +950,7 @@ async def test_server_close_when_peer_answers_and_never_closes() -> None:
     assert ws.close_code == 1000
 
 
-@virtual_time_test
+@virtual_clock
 async def test_client_close_when_peer_answers_and_never_closes() -> None:
     ws, transport = make(CLIENT, close_timeout=10, transport={"close_completes": False})
     asyncio.get_running_loop().call_later(9, feed_close, ws)
@@ -961,7 +962,7 @@ async def test_client_close_when_peer_answers_and_never_closes() -> None:
     assert ws.close_code == 1000
 
 
-@virtual_time_test
+@virtual_clock
 async def test_timeout_is_close_timeout() -> None:
     with pytest.warns(
         DeprecationWarning, match="^timeout is deprecated; use close_timeout$"
@@ -978,7 +979,7 @@ def test_timeout_and_close_timeout() -> None:
     assert ws.close_timeout == 5
 
 
-@virtual_time_test
+@virtual_clock
 async def test_peer_closes_while_server_waits_for_close_frame() -> None:
     ws, transport = make(SERVER, close_timeout=10)
     asyncio.get_running_loop().call_later(4, transport.feed_eof)
@@ -990,7 +991,7 @@ async def test_peer_closes_while_server_waits_for_close_frame() -> None:
 # Failing the connection.
 
 
-@virtual_time_test
+@virtual_clock
 async def test_fail_connection_sends_close_frame() -> None:
     ws, transport = make(SERVER, close_timeout=10)
     ws.fail_connection(1011, "oops")
@@ -1005,7 +1006,7 @@ async def test_fail_connection_sends_close_frame() -> None:
 
 
 @pytest.mark.parametrize("side", SIDES)
-@virtual_time_test
+@virtual_clock
 async def test_fail_connection_1006_sends_no_close_frame(side: Side) -> None:
     ws, transport = make(side, close_timeout=10)
     ws.fail_connection()
@@ -1017,7 +1018,7 @@ async def test_fail_connection_1006_sends_no_close_frame(side: Side) -> None:
     assert ws.close_code == 1006
 
 
-@virtual_time_test
+@virtual_clock
 async def test_fail_connection_before_handshake() -> None:
     ws, transport = make(open=False, close_timeout=10)
     ws.fail_connection(1002, "bad")
@@ -1028,7 +1029,7 @@ async def test_fail_connection_before_handshake() -> None:
     assert ws.close_code == 1006
 
 
-@virtual_time_test
+@virtual_clock
 async def test_fail_connection_before_connection_made() -> None:
     ws = WebSocketCommonProtocol(close_timeout=10)
     ws.fail_connection()
@@ -1065,7 +1066,7 @@ def ping_frame(number: int) -> Frame:
     return Frame(True, OP_PING, number.to_bytes(4, "big"))
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_pings_every_interval(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=5)
     for number in range(3):
@@ -1078,7 +1079,7 @@ async def test_keepalive_pings_every_interval(ping_payloads: None) -> None:
     assert ws.open
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_timeout(
     ping_payloads: None, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -1101,7 +1102,7 @@ async def test_keepalive_timeout(
     assert output(ws, transport) == ["abort"]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_without_ping_timeout(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=None)
     await asyncio.sleep(65)
@@ -1111,7 +1112,7 @@ async def test_keepalive_without_ping_timeout(ping_payloads: None) -> None:
     assert len(ws.pings) == 3
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_disabled() -> None:
     ws, transport = make(ping_interval=None, ping_timeout=1)
     await asyncio.sleep(1000)
@@ -1119,7 +1120,7 @@ async def test_keepalive_disabled() -> None:
     assert ws.open
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_default() -> None:
     ws, transport = make(ping_interval=20)
     assert (ws.ping_interval, ws.ping_timeout) == (20, 20)
@@ -1130,7 +1131,7 @@ async def test_keepalive_default() -> None:
     assert ws.close_code == 1011
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_stops_when_closing(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10, close_timeout=100)
     await transport.wait_call("write")
@@ -1150,7 +1151,7 @@ async def test_keepalive_stops_when_closing(ping_payloads: None) -> None:
     ]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_timeout_while_closing(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10, close_timeout=100)
     await transport.wait_call("write")
@@ -1163,7 +1164,7 @@ async def test_keepalive_timeout_while_closing(ping_payloads: None) -> None:
     assert output(ws, transport) == [ping_frame(0), close_frame(1000), "close"]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_ping_not_sent_while_closing(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10, close_timeout=100)
     await transport.wait_call("write")
@@ -1183,7 +1184,7 @@ async def test_keepalive_ping_not_sent_while_closing(ping_payloads: None) -> Non
     ]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_pong_after_timeout_while_closing(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10, close_timeout=100)
     await transport.wait_call("write")
@@ -1203,7 +1204,7 @@ async def test_keepalive_pong_after_timeout_while_closing(ping_payloads: None) -
     ]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_ping_lost_with_connection(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10)
     await transport.wait_call("write")
@@ -1607,20 +1608,29 @@ async def test_read_http_message_invalid() -> None:
         await ws.read_http_message(parse_request())
 
 
-# End to end, over a socket pair, on a virtual clock.
+# End to end, in memory or over a socket pair, on a virtual clock.
 
 
 async def connected_pair(
-    **kwargs: Any,
+    *, sockets: bool = False, **kwargs: Any
 ) -> Tuple[WebSocketCommonProtocol, WebSocketCommonProtocol]:
-    """A server protocol and a client protocol connected to each other."""
-    loop = asyncio.get_running_loop()
-    server_sock, client_sock = socket.socketpair()
+    """
+    A server protocol and a client protocol connected to each other.
+
+    They're connected in memory by :class:`websockets.testing.Link`, or over
+    a socket pair when ``sockets`` is true.
+
+    """
     kwargs.setdefault("ping_interval", None)
     server = WebSocketCommonProtocol(**kwargs)
     client = ClientProtocol(**kwargs)
-    await loop.create_connection(lambda: server, sock=server_sock)
-    await loop.create_connection(lambda: client, sock=client_sock)
+    if sockets:
+        loop = asyncio.get_running_loop()
+        server_sock, client_sock = socket.socketpair()
+        await loop.create_connection(lambda: server, sock=server_sock)
+        await loop.create_connection(lambda: client, sock=client_sock)
+    else:
+        Link().connect(client, server)
     server.connection_open()
     client.connection_open()
     return server, client
@@ -1660,7 +1670,7 @@ async def read_to_eof(peer: socket.socket) -> bytes:
         data += chunk
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_conversation() -> None:
     server, client = await connected_pair()
     await client.send("Hello")
@@ -1683,7 +1693,7 @@ async def test_end_to_end_conversation() -> None:
         await server.recv()
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_server_close() -> None:
     server, client = await connected_pair()
     await server.send("last")
@@ -1696,7 +1706,7 @@ async def test_end_to_end_server_close() -> None:
     assert (raised.value.code, raised.value.reason) == (1011, "oops")
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_simultaneous_close() -> None:
     server, client = await connected_pair()
     await asyncio.gather(server.close(), client.close())
@@ -1704,7 +1714,7 @@ async def test_end_to_end_simultaneous_close() -> None:
     assert server.close_code == client.close_code == 1000
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_protocol_error() -> None:
     server, client = await connected_pair()
     assert client.transport is not None
@@ -1722,7 +1732,7 @@ async def test_end_to_end_protocol_error() -> None:
     assert server.close_cause is CloseReason.INVALID_DATA
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_keepalive() -> None:
     server, client = await connected_pair(ping_interval=1, ping_timeout=1)
     await asyncio.sleep(10.5)
@@ -1731,7 +1741,7 @@ async def test_end_to_end_keepalive() -> None:
     assert now() == 10.5
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_max_queue() -> None:
     server, client = await connected_pair(max_queue=2)
     transport = server.transport
@@ -1762,7 +1772,7 @@ async def test_end_to_end_max_queue() -> None:
 
 
 @pytest.mark.parametrize("side", SIDES)
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_close_when_peer_never_answers(side: Side) -> None:
     ws, peer = await connected_to_raw_peer(side, close_timeout=10)
     try:
@@ -1776,7 +1786,7 @@ async def test_end_to_end_close_when_peer_never_answers(side: Side) -> None:
 
 
 @pytest.mark.parametrize("side", SIDES)
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_close_when_peer_answers_and_never_closes(side: Side) -> None:
     ws, peer = await connected_to_raw_peer(side, close_timeout=10)
     try:
@@ -1797,7 +1807,7 @@ async def test_end_to_end_close_when_peer_answers_and_never_closes(side: Side) -
 
 
 @pytest.mark.parametrize(("side", "bound"), [(SERVER, 4), (CLIENT, 5)])
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_close_when_peer_doesnt_read(side: Side, bound: int) -> None:
     ws, peer = await connected_to_raw_peer(side, close_timeout=10)
     try:
@@ -1812,7 +1822,7 @@ async def test_end_to_end_close_when_peer_doesnt_read(side: Side, bound: int) ->
         peer.close()
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_write_limit() -> None:
     ws, peer = await connected_to_raw_peer(SERVER, write_limit=2**16)
     try:
@@ -1828,7 +1838,7 @@ async def test_end_to_end_write_limit() -> None:
         await ws.wait_closed()
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_keepalive_timeout() -> None:
     ws, peer = await connected_to_raw_peer(
         SERVER, ping_interval=20, ping_timeout=5, close_timeout=10
@@ -1899,7 +1909,7 @@ async def test_end_to_end_without_debug_logs(
 
 @pytest.mark.event_loops
 async def test_real_loop_conversation() -> None:
-    server, client = await connected_pair()
+    server, client = await connected_pair(sockets=True)
     await client.send("Hello")
     assert await server.recv() == "Hello"
     await server.send([b"frag", b"ments"])
@@ -1914,7 +1924,7 @@ async def test_real_loop_conversation() -> None:
 
 @pytest.mark.event_loops
 async def test_real_loop_server_close() -> None:
-    server, client = await connected_pair()
+    server, client = await connected_pair(sockets=True)
     await server.send("last")
     await server.close(1011, "oops")
     await client.wait_closed()
@@ -1925,7 +1935,7 @@ async def test_real_loop_server_close() -> None:
 
 @pytest.mark.event_loops
 async def test_real_loop_write_limit_and_max_queue() -> None:
-    server, client = await connected_pair(write_limit=2**16, max_queue=1)
+    server, client = await connected_pair(sockets=True, write_limit=2**16, max_queue=1)
     messages = [bytes([i]) * 2**19 for i in range(8)]
     # The server stops reading: the client can't send everything at once.
     sending = asyncio.ensure_future(

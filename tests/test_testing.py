@@ -23,10 +23,9 @@ from websockets.client import WebSocketClientProtocol, connect
 from websockets.connection import CLOSED, CloseReason
 from websockets.exceptions import (
     ConnectionClosedError,
-    ConnectionClosedOK,
     InvalidStatusCode,
 )
-from websockets.framing import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, Frame
+from websockets.framing import OP_BINARY, OP_CLOSE, OP_TEXT, Frame
 from websockets.http import Headers
 from websockets.protocol import WebSocketCommonProtocol
 from websockets.server import WebSocketServerProtocol, serve
@@ -105,8 +104,9 @@ def test_run_cancels_leftover_tasks() -> None:
             raise
 
     async def main() -> int:
-        asyncio.ensure_future(forever())
+        task = asyncio.ensure_future(forever())
         await asyncio.sleep(0)
+        assert not task.done()
         return 42
 
     assert testing.run(main()) == 42
@@ -174,7 +174,9 @@ def test_policy_is_restored_after_a_virtual_clock_test_case() -> None:
 
 def test_recorder_parses_head_then_frames() -> None:
     recorder = FrameRecorder(mask=False)
-    data = b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x02hi\xc1\x01x\x88\x02\x03\xe8"
+    data = (
+        b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x02hi\xc1\x01x\x88\x02\x03\xe8"
+    )
     for i in range(len(data)):
         recorder.feed(data[i : i + 1])
     assert recorder.head == b"HTTP/1.1 101 Switching Protocols\r\n\r\n"
@@ -285,6 +287,16 @@ def test_unexpected_arguments() -> None:
     server = TestServer(echo)
     with pytest.raises(TypeError, match="unexpected arguments: sock"):
         server.connect(sock=None)
+    listener = server.server.server
+    assert listener is not None
+    with pytest.raises(NotImplementedError):
+        testing.run(listener.serve_forever())
+    testing.run(listener.start_serving())
+    assert isinstance(testing.run(get_loop(listener)), VirtualClockLoop)
+
+
+async def get_loop(listener: Any) -> Any:
+    return listener.get_loop()
 
 
 @virtual_clock
@@ -318,9 +330,9 @@ async def test_redirect_opens_a_new_connection() -> None:
 async def test_link_cannot_connect_twice() -> None:
     link = Link()
     with pytest.raises(RuntimeError, match="isn't connected"):
-        link.client
+        assert link.client
     with pytest.raises(RuntimeError, match="isn't connected"):
-        link.server
+        assert link.server
     async with TestServer(wait_closed) as server:
         async with server.connect(link=link):
             with pytest.raises(RuntimeError, match="already connected"):
@@ -570,7 +582,9 @@ async def test_stalled_peer_makes_sender_wait() -> None:
 async def test_max_queue_pauses_reading_and_fills_the_sender_buffer() -> None:
     async with TestServer(wait_closed, max_queue=1) as server:
         link = Link(capacity=0)
-        async with server.connect(link=link, compression=None, write_limit=100) as client:
+        async with server.connect(
+            link=link, compression=None, write_limit=100
+        ) as client:
             await client.send("first")
             sending = asyncio.ensure_future(client.send("x" * 200))
             await asyncio.sleep(1)

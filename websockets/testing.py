@@ -33,7 +33,6 @@ import collections
 import errno
 import functools
 import selectors
-import sys
 import time
 import unittest
 from typing import (
@@ -797,7 +796,10 @@ class Link:
             up,
             {"sockname": self.server_address, "peername": self.client_address},
         )
-        client_transport.peer, server_transport.peer = server_transport, client_transport
+        client_transport.peer, server_transport.peer = (
+            server_transport,
+            client_transport,
+        )
         up.sender = down.receiver = client_transport
         up.receiver = down.sender = server_transport
         self._client, self._server = client, server
@@ -834,6 +836,15 @@ class _Listener(asyncio.AbstractServer):
 
     def is_serving(self) -> bool:
         return self.serving
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    async def start_serving(self) -> None:
+        pass
+
+    async def serve_forever(self) -> None:
+        raise NotImplementedError
 
 
 class _Connect(Connect):
@@ -913,7 +924,11 @@ class TestServer:
         return self.server.websockets
 
     def connect(
-        self, uri: str = "ws://localhost/", *, link: Optional[Link] = None, **kwargs: Any
+        self,
+        uri: str = "ws://localhost/",
+        *,
+        link: Optional[Link] = None,
+        **kwargs: Any,
     ) -> Connect:
         """
         Connect a client to the server through an in-memory :class:`Link`.
@@ -967,4 +982,3 @@ class TestServer:
     async def __aexit__(self, *exc_info: Any) -> None:
         self.close()
         await self.wait_closed()
-
