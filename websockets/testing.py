@@ -160,7 +160,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
 
     Args:
         start: initial value of :meth:`time`.
-        deadline: wall-clock seconds after which :meth:`run_until_complete`
+        deadline: wall-clock seconds after which ``run_until_complete()``
             raises :exc:`DeadlineExceeded`, so that a test stuck forever
             names itself; ``None`` disables it.
 
@@ -549,10 +549,10 @@ class MemoryTransport(asyncio.Transport):
     """
     In-memory transport: one end of a :class:`Link`, which creates it.
 
-    It behaves like asyncio's TCP transports: :meth:`write` never blocks and
+    It behaves like asyncio's TCP transports: ``write()`` never blocks and
     calls the protocol's ``pause_writing()`` above the high-water mark of
-    the write buffer; :meth:`write_eof` half-closes; :meth:`close` waits for
-    the buffer to drain, then calls ``connection_lost()``; :meth:`abort`
+    the write buffer; ``write_eof()`` half-closes; ``close()`` waits for
+    the buffer to drain, then calls ``connection_lost()``; ``abort()``
     doesn't wait. As with TCP, closing with received data left unread
     resets the connection, and so does writing to a peer that closed.
 
@@ -750,9 +750,11 @@ class Link:
         self.client_to_server = Pipe(
             delay=delay, chunk_size=chunk_size, capacity=capacity, mask=True
         )
+        """What the client sends to the server."""
         self.server_to_client = Pipe(
             delay=delay, chunk_size=chunk_size, capacity=capacity, mask=False
         )
+        """What the server sends to the client."""
         self.client_address = client_address
         self.server_address = server_address
         self._client: Optional[WebSocketCommonProtocol] = None
@@ -969,11 +971,11 @@ class TestServer:
         link.connect(client, self.factory())
 
     def close(self) -> None:
-        """Close the server, like :meth:`WebSocketServer.close`."""
+        """Close the server, like :meth:`~websockets.server.WebSocketServer.close`."""
         self.server.close()
 
     async def wait_closed(self) -> None:
-        """Wait until the server is closed, like :meth:`WebSocketServer.wait_closed`."""
+        """Wait until the server is closed, like :meth:`~websockets.server.WebSocketServer.wait_closed`."""
         await self.server.wait_closed()
 
     async def __aenter__(self) -> "TestServer":
