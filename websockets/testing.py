@@ -33,6 +33,7 @@ import collections
 import errno
 import functools
 import selectors
+import sys
 import time
 import unittest
 from typing import (
@@ -199,20 +200,33 @@ class VirtualClockPolicy(asyncio.DefaultEventLoopPolicy):
 
 
 def run(
-    main: Coroutine[Any, Any, T], *, deadline: Optional[float] = DEFAULT_DEADLINE
+    main: Coroutine[Any, Any, T],
+    *,
+    deadline: Optional[float] = DEFAULT_DEADLINE,
+    loop_factory: Optional[Callable[[], asyncio.AbstractEventLoop]] = None,
 ) -> T:
     """
     Run a coroutine on a new :class:`VirtualClockLoop`, like :func:`asyncio.run`.
 
     Tasks still running when ``main`` returns are cancelled, asynchronous
-    generators are finalized, and the loop is closed.
+    generators and the default executor are shut down, and the loop is
+    closed.
+
+    Args:
+        main: coroutine to run.
+        deadline: see :class:`VirtualClockLoop`.
+        loop_factory: makes the loop instead, e.g. a loop on the real clock;
+            ``deadline`` doesn't apply then.
 
     Raises:
         DeadlineExceeded: if it takes more than ``deadline`` seconds of
             wall-clock time.
 
     """
-    loop = VirtualClockLoop(deadline=deadline)
+    if loop_factory is None:
+        loop: asyncio.AbstractEventLoop = VirtualClockLoop(deadline=deadline)
+    else:
+        loop = loop_factory()
     try:
         asyncio.set_event_loop(loop)
         return loop.run_until_complete(main)
@@ -224,6 +238,8 @@ def run(
             if tasks:
                 loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
+            if sys.version_info >= (3, 9):  # pragma: no branch
+                loop.run_until_complete(loop.shutdown_default_executor())
         except DeadlineExceeded:  # pragma: no cover
             pass
         finally:
@@ -971,11 +987,16 @@ class TestServer:
         link.connect(client, self.factory())
 
     def close(self) -> None:
-        """Close the server, like :meth:`~websockets.server.WebSocketServer.close`."""
+        """Close the server, like :meth:`.WebSocketServer.close`."""
         self.server.close()
 
     async def wait_closed(self) -> None:
-        """Wait until the server is closed, like :meth:`~websockets.server.WebSocketServer.wait_closed`."""
+        """
+        Wait until the server is closed.
+
+        See :meth:`~websockets.server.WebSocketServer.wait_closed`.
+
+        """
         await self.server.wait_closed()
 
     async def __aenter__(self) -> "TestServer":
