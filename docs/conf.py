@@ -52,6 +52,9 @@ nitpicky = True
 nitpick_ignore = [
     # The type variable of LineReader, Generic[T]: nothing to link to.
     ("py:class", "websockets.http.T"),
+    ("py:class", "websockets.testing.T"),
+    # What TestServer.connect() returns, as connect() does: documented there.
+    ("py:class", "websockets.client.Connect"),
 ]
 
 # Autodoc: signatures show types; docstrings use the Google style.
@@ -119,6 +122,12 @@ STDLIB = {
     "asyncio.loop.run_in_executor": "library/asyncio-eventloop.html",
     "asyncio.Protocol.data_received": "library/asyncio-protocol.html",
     "asyncio.Queue": "library/asyncio-queue.html",
+    "asyncio.DefaultEventLoopPolicy": "library/asyncio-policy.html",
+    "asyncio.SelectorEventLoop": "library/asyncio-eventloop.html",
+    "asyncio.new_event_loop": "library/asyncio-eventloop.html",
+    "asyncio.sleep": "library/asyncio-task.html",
+    "unittest": "library/unittest.html",
+    "unittest.IsolatedAsyncioTestCase": "library/unittest.html",
     "asyncio.run": "library/asyncio-runner.html",
     "asyncio.shield": "library/asyncio-task.html",
     "asyncio.timeout": "library/asyncio-task.html",

@@ -15,6 +15,8 @@ from typing import Any, Callable, Coroutine, Dict, Optional
 
 import pytest
 
+from websockets import testing
+
 from .utils import TEST_DEADLINE
 
 
@@ -91,23 +93,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Optional[bool]:
 
 def run(coro: Coroutine[Any, Any, Any], factory: LoopFactory) -> Any:
     """Like :func:`asyncio.run`, on a loop made by ``factory``, with a deadline."""
-    loop = factory()
     try:
-        asyncio.set_event_loop(loop)
-        return loop.run_until_complete(asyncio.wait_for(coro, TEST_DEADLINE))
+        return testing.run(asyncio.wait_for(coro, TEST_DEADLINE), loop_factory=factory)
     finally:
-        try:
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            if hasattr(loop, "shutdown_default_executor"):  # Python >= 3.9
-                loop.run_until_complete(loop.shutdown_default_executor())
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
-            # Objects left unclosed warn when they're collected: make that
-            # happen now, during the test that created them.
-            gc.collect()
+        # Objects left unclosed warn when they're collected: make that
+        # happen now, during the test that created them.
+        gc.collect()

@@ -272,6 +272,37 @@ async def chat() -> None:
             assert await bob.recv() == "Hi Bob!"
 
 
+def test_chat() -> None:
+    with server("chat_server.py"):
+        run_async(chat_room())
+
+
+async def chat_room() -> None:
+    uri = f"ws://127.0.0.1:{PORT}/"
+    async with websockets.connect(uri) as alice:
+        await alice.send("Alice")
+        async with websockets.connect(uri) as bob:
+            await bob.send("Bob")
+            assert await alice.recv() == "Bob joined"
+            await alice.send("Hi Bob!")
+            assert await bob.recv() == "Alice: Hi Bob!"
+        assert await alice.recv() == "Bob left"
+
+
+def test_chat_server_tests_pass() -> None:
+    # The how-to "Test your application" includes these tests.
+    result = subprocess.run(
+        [sys.executable, "-m", "unittest", "test_chat_server"],
+        cwd=EXAMPLES,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^Ran 4 tests in ", result.stderr, re.M), result.stderr
+
+
 def test_shutdown() -> None:
     with server("shutdown_server.py") as process:
         assert run_async(close_code_on_shutdown(process)) == 1001

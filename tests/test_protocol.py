@@ -50,11 +50,12 @@ from websockets.framing import (
 )
 from websockets.http import parse_request, parse_response
 from websockets.protocol import WebSocketCommonProtocol
+from websockets.testing import Link, virtual_clock
 from websockets.utils import apply_mask
 
 from . import test_connection
 from .test_connection import RFC_MASK, close_frame, frame_in, parse_one
-from .utils import FakeTransport, async_test, virtual_time_test
+from .utils import FakeTransport, async_test
 
 
 SIDES = [SERVER, CLIENT]
@@ -190,7 +191,7 @@ async def test_recv_cancelled_after_message_arrived_loses_nothing() -> None:
     assert await ws.recv() == "spam"
 
 
-@virtual_time_test
+@virtual_clock
 async def test_recv_with_timeout_loses_nothing() -> None:
     ws, _ = make()
     with pytest.raises(asyncio.TimeoutError):
@@ -923,7 +924,7 @@ async def test_peer_closes_tcp_without_close_frame() -> None:
 
 
 @pytest.mark.parametrize(("side", "timeouts"), [(SERVER, 2), (CLIENT, 3)])
-@virtual_time_test
+@virtual_clock
 async def test_close_when_peer_never_answers(side: Side, timeouts: int) -> None:
     ws, transport = make(side, close_timeout=10)
     await ws.close()
@@ -938,7 +939,7 @@ async def test_close_when_peer_never_answers(side: Side, timeouts: int) -> None:
 @pytest.mark.parametrize(
     ("side", "timeouts", "bound"), [(SERVER, 3, 4), (CLIENT, 4, 5)]
 )
-@virtual_time_test
+@virtual_clock
 async def test_close_when_peer_never_answers_and_never_closes(
     side: Side, timeouts: int, bound: int
 ) -> None:
@@ -949,7 +950,7 @@ async def test_close_when_peer_never_answers_and_never_closes(
     assert output(ws, transport) == [close_frame(1000), "write_eof", "close", "abort"]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_server_close_when_peer_answers_and_never_closes() -> None:
     ws, transport = make(SERVER, close_timeout=10, transport={"close_completes": False})
     asyncio.get_running_loop().call_later(9, feed_close, ws)
@@ -961,7 +962,7 @@ async def test_server_close_when_peer_answers_and_never_closes() -> None:
     assert ws.close_code == 1000
 
 
-@virtual_time_test
+@virtual_clock
 async def test_client_close_when_peer_answers_and_never_closes() -> None:
     ws, transport = make(CLIENT, close_timeout=10, transport={"close_completes": False})
     asyncio.get_running_loop().call_later(9, feed_close, ws)
@@ -975,7 +976,7 @@ async def test_client_close_when_peer_answers_and_never_closes() -> None:
     assert ws.close_cause is CloseReason.LOCAL_CLOSE
 
 
-@virtual_time_test
+@virtual_clock
 async def test_timeout_is_close_timeout() -> None:
     with pytest.warns(DeprecationWarning, match="^rename timeout to close_timeout$"):
         ws, transport = make(timeout=3)
@@ -991,7 +992,7 @@ def test_timeout_and_close_timeout() -> None:
     assert ws.close_timeout == 5
 
 
-@virtual_time_test
+@virtual_clock
 async def test_peer_closes_while_server_waits_for_close_frame() -> None:
     ws, transport = make(SERVER, close_timeout=10)
     asyncio.get_running_loop().call_later(4, transport.feed_eof)
@@ -1003,7 +1004,7 @@ async def test_peer_closes_while_server_waits_for_close_frame() -> None:
 # Failing the connection.
 
 
-@virtual_time_test
+@virtual_clock
 async def test_fail_connection_sends_close_frame() -> None:
     ws, transport = make(SERVER, close_timeout=10)
     ws.fail_connection(1011, "oops")
@@ -1020,7 +1021,7 @@ async def test_fail_connection_sends_close_frame() -> None:
 
 
 @pytest.mark.parametrize("side", SIDES)
-@virtual_time_test
+@virtual_clock
 async def test_fail_connection_1006_sends_no_close_frame(side: Side) -> None:
     ws, transport = make(side, close_timeout=10)
     ws.fail_connection()
@@ -1032,7 +1033,7 @@ async def test_fail_connection_1006_sends_no_close_frame(side: Side) -> None:
     assert ws.close_code == 1006
 
 
-@virtual_time_test
+@virtual_clock
 async def test_fail_connection_before_handshake() -> None:
     ws, transport = make(open=False, close_timeout=10)
     ws.fail_connection(1002, "bad")
@@ -1043,7 +1044,7 @@ async def test_fail_connection_before_handshake() -> None:
     assert ws.close_code == 1006
 
 
-@virtual_time_test
+@virtual_clock
 async def test_fail_connection_before_connection_made() -> None:
     ws = WebSocketCommonProtocol(close_timeout=10)
     ws.fail_connection()
@@ -1080,7 +1081,7 @@ def ping_frame(number: int) -> Frame:
     return Frame(True, OP_PING, number.to_bytes(4, "big"))
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_pings_every_interval(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=5)
     for number in range(3):
@@ -1093,7 +1094,7 @@ async def test_keepalive_pings_every_interval(ping_payloads: None) -> None:
     assert ws.open
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_timeout(
     ping_payloads: None, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -1121,7 +1122,7 @@ async def test_keepalive_timeout(
     assert output(ws, transport) == ["close"]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_without_ping_timeout(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=None)
     await asyncio.sleep(65)
@@ -1131,7 +1132,7 @@ async def test_keepalive_without_ping_timeout(ping_payloads: None) -> None:
     assert len(ws.pings) == 3
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_disabled() -> None:
     ws, transport = make(ping_interval=None, ping_timeout=1)
     await asyncio.sleep(1000)
@@ -1139,7 +1140,7 @@ async def test_keepalive_disabled() -> None:
     assert ws.open
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_default() -> None:
     ws, transport = make(ping_interval=20)
     assert (ws.ping_interval, ws.ping_timeout) == (20, 20)
@@ -1151,7 +1152,7 @@ async def test_keepalive_default() -> None:
     assert ws.conn.close_sent_code == 1011
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_stops_when_closing(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10, close_timeout=100)
     await transport.wait_call("write")
@@ -1171,7 +1172,7 @@ async def test_keepalive_stops_when_closing(ping_payloads: None) -> None:
     ]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_timeout_while_closing(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10, close_timeout=100)
     await transport.wait_call("write")
@@ -1191,7 +1192,7 @@ async def test_keepalive_timeout_while_closing(ping_payloads: None) -> None:
     ]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_ping_not_sent_while_closing(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10, close_timeout=100)
     await transport.wait_call("write")
@@ -1211,7 +1212,7 @@ async def test_keepalive_ping_not_sent_while_closing(ping_payloads: None) -> Non
     ]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_pong_after_timeout_while_closing(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10, close_timeout=100)
     await transport.wait_call("write")
@@ -1231,7 +1232,7 @@ async def test_keepalive_pong_after_timeout_while_closing(ping_payloads: None) -
     ]
 
 
-@virtual_time_test
+@virtual_clock
 async def test_keepalive_ping_lost_with_connection(ping_payloads: None) -> None:
     ws, transport = make(ping_interval=20, ping_timeout=10)
     await transport.wait_call("write")
@@ -1645,20 +1646,29 @@ async def test_read_http_message_invalid() -> None:
         await ws.read_http_message(parse_request())
 
 
-# End to end, over a socket pair, on a virtual clock.
+# End to end, in memory or over a socket pair, on a virtual clock.
 
 
 async def connected_pair(
-    **kwargs: Any,
+    *, sockets: bool = False, **kwargs: Any
 ) -> Tuple[WebSocketCommonProtocol, WebSocketCommonProtocol]:
-    """A server protocol and a client protocol connected to each other."""
-    loop = asyncio.get_running_loop()
-    server_sock, client_sock = socket.socketpair()
+    """
+    A server protocol and a client protocol connected to each other.
+
+    They're connected in memory by :class:`websockets.testing.Link`, or over
+    a socket pair when ``sockets`` is true.
+
+    """
     kwargs.setdefault("ping_interval", None)
     server = WebSocketCommonProtocol(**kwargs)
     client = ClientProtocol(**kwargs)
-    await loop.create_connection(lambda: server, sock=server_sock)
-    await loop.create_connection(lambda: client, sock=client_sock)
+    if sockets:
+        loop = asyncio.get_running_loop()
+        server_sock, client_sock = socket.socketpair()
+        await loop.create_connection(lambda: server, sock=server_sock)
+        await loop.create_connection(lambda: client, sock=client_sock)
+    else:
+        Link().connect(client, server)
     server.connection_open()
     client.connection_open()
     return server, client
@@ -1698,7 +1708,7 @@ async def read_to_eof(peer: socket.socket) -> bytes:
         data += chunk
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_conversation() -> None:
     server, client = await connected_pair()
     await client.send("Hello")
@@ -1721,7 +1731,7 @@ async def test_end_to_end_conversation() -> None:
         await server.recv()
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_server_close() -> None:
     server, client = await connected_pair()
     await server.send("last")
@@ -1734,7 +1744,7 @@ async def test_end_to_end_server_close() -> None:
     assert (raised.value.code, raised.value.reason) == (1011, "oops")
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_simultaneous_close() -> None:
     server, client = await connected_pair()
     await asyncio.gather(server.close(), client.close())
@@ -1742,7 +1752,7 @@ async def test_end_to_end_simultaneous_close() -> None:
     assert server.close_code == client.close_code == 1000
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_protocol_error() -> None:
     server, client = await connected_pair()
     assert client.transport is not None
@@ -1763,7 +1773,7 @@ async def test_end_to_end_protocol_error() -> None:
     assert server.close_cause is CloseReason.INVALID_DATA
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_keepalive() -> None:
     server, client = await connected_pair(ping_interval=1, ping_timeout=1)
     await asyncio.sleep(10.5)
@@ -1772,7 +1782,7 @@ async def test_end_to_end_keepalive() -> None:
     assert now() == 10.5
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_max_queue() -> None:
     server, client = await connected_pair(max_queue=2)
     transport = server.transport
@@ -1803,7 +1813,7 @@ async def test_end_to_end_max_queue() -> None:
 
 
 @pytest.mark.parametrize(("side", "timeouts"), [(SERVER, 2), (CLIENT, 3)])
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_close_when_peer_never_answers(
     side: Side, timeouts: int
 ) -> None:
@@ -1822,7 +1832,7 @@ async def test_end_to_end_close_when_peer_never_answers(
 @pytest.mark.parametrize(
     ("side", "timeouts", "bound"), [(SERVER, 1, 4), (CLIENT, 2, 5)]
 )
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_close_when_peer_answers_and_never_closes(
     side: Side, timeouts: int, bound: int
 ) -> None:
@@ -1848,7 +1858,7 @@ async def test_end_to_end_close_when_peer_answers_and_never_closes(
 @pytest.mark.parametrize(
     ("side", "timeouts", "bound"), [(SERVER, 3, 4), (CLIENT, 4, 5)]
 )
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_close_when_peer_doesnt_read(
     side: Side, timeouts: int, bound: int
 ) -> None:
@@ -1865,7 +1875,7 @@ async def test_end_to_end_close_when_peer_doesnt_read(
         peer.close()
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_write_limit() -> None:
     ws, peer = await connected_to_raw_peer(SERVER, write_limit=2**16)
     try:
@@ -1881,7 +1891,7 @@ async def test_end_to_end_write_limit() -> None:
         await ws.wait_closed()
 
 
-@virtual_time_test
+@virtual_clock
 async def test_end_to_end_keepalive_timeout() -> None:
     ws, peer = await connected_to_raw_peer(
         SERVER, ping_interval=20, ping_timeout=5, close_timeout=10
@@ -1953,7 +1963,7 @@ async def test_end_to_end_without_debug_logs(
 
 @pytest.mark.event_loops
 async def test_real_loop_conversation() -> None:
-    server, client = await connected_pair()
+    server, client = await connected_pair(sockets=True)
     await client.send("Hello")
     assert await server.recv() == "Hello"
     await server.send([b"frag", b"ments"])
@@ -1968,7 +1978,7 @@ async def test_real_loop_conversation() -> None:
 
 @pytest.mark.event_loops
 async def test_real_loop_server_close() -> None:
-    server, client = await connected_pair()
+    server, client = await connected_pair(sockets=True)
     await server.send("last")
     await server.close(1011, "oops")
     await client.wait_closed()
@@ -1979,7 +1989,7 @@ async def test_real_loop_server_close() -> None:
 
 @pytest.mark.event_loops
 async def test_real_loop_write_limit_and_max_queue() -> None:
-    server, client = await connected_pair(write_limit=2**16, max_queue=1)
+    server, client = await connected_pair(sockets=True, write_limit=2**16, max_queue=1)
     messages = [bytes([i]) * 2**19 for i in range(8)]
     # The server stops reading: the client can't send everything at once.
     sending = asyncio.ensure_future(

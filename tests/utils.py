@@ -2,15 +2,12 @@
 
 import asyncio
 import functools
-import selectors
-import time
 from typing import (
     Any,
     Awaitable,
     Callable,
     Dict,
     List,
-    Mapping,
     Optional,
     Tuple,
     TypeVar,
@@ -35,119 +32,6 @@ def async_test(
             return await asyncio.wait_for(func(*args, **kwargs), TEST_DEADLINE)
 
         return asyncio.run(run())
-
-    return wrapper
-
-
-# Virtual time.
-
-
-class DeadlineExceeded(Exception):
-    """Raised by :class:`VirtualClockSelector` when a test runs out of wall time."""
-
-
-class VirtualClockSelector(selectors.BaseSelector):
-    """
-    Selector that never sleeps: it advances a fake clock instead.
-
-    :meth:`select` polls the real selector. When nothing is ready and the loop
-    would wait until its next timer, the clock jumps to that timer. With no
-    timer at all, it waits for I/O in real time, until the wall-clock deadline.
-
-    """
-
-    def __init__(self, deadline: float = TEST_DEADLINE) -> None:
-        self.selector = selectors.DefaultSelector()
-        self.time = 0.0
-        self.seconds = deadline
-        self.deadline = time.monotonic() + deadline
-        self.expired = False
-
-    def register(
-        self, fileobj: Any, events: int, data: Any = None
-    ) -> selectors.SelectorKey:
-        return self.selector.register(fileobj, events, data)
-
-    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
-        return self.selector.unregister(fileobj)
-
-    def modify(
-        self, fileobj: Any, events: int, data: Any = None
-    ) -> selectors.SelectorKey:
-        return self.selector.modify(fileobj, events, data)
-
-    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
-        return self.selector.get_map()
-
-    def close(self) -> None:
-        self.selector.close()
-
-    def select(
-        self, timeout: Optional[float] = None
-    ) -> List[Tuple[selectors.SelectorKey, int]]:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0 and not self.expired:
-            self.expired = True
-            raise DeadlineExceeded(f"test ran for more than {self.seconds} s")
-        ready = self.selector.select(0)
-        if ready or timeout == 0:
-            return ready
-        if timeout is None:
-            # Nothing is scheduled: only I/O can wake the loop up.
-            ready = self.selector.select(max(remaining, 0))
-            if not ready and self.expired:
-                raise DeadlineExceeded("test still stuck after its deadline")
-            return ready
-        self.time += timeout
-        return []
-
-
-class VirtualTimeLoop(asyncio.SelectorEventLoop):
-    """Event loop whose :meth:`time` is the clock of a :class:`VirtualClockSelector`."""
-
-    def __init__(self, deadline: float = TEST_DEADLINE) -> None:
-        self.clock = VirtualClockSelector(deadline)
-        super().__init__(self.clock)
-
-    def time(self) -> float:
-        return self.clock.time
-
-
-def run_virtual(func: Callable[[], Awaitable[T]], deadline: float = TEST_DEADLINE) -> T:
-    """Run ``func()`` on a :class:`VirtualTimeLoop`, then clean up like asyncio.run."""
-    loop = VirtualTimeLoop(deadline)
-    try:
-        return loop.run_until_complete(func())
-    finally:
-        try:
-            tasks = asyncio.all_tasks(loop)
-            if tasks:
-                for task in tasks:
-                    task.cancel()
-                gathered = asyncio.gather(*tasks, return_exceptions=True)
-                loop.run_until_complete(gathered)
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        except DeadlineExceeded:  # pragma: no cover
-            pass
-        finally:
-            loop.close()
-
-
-def virtual_time_test(
-    func: Callable[..., Awaitable[T]],
-) -> Callable[..., T]:
-    """
-    Like :func:`async_test`, on a :class:`VirtualTimeLoop`.
-
-    Timers fire as soon as nothing else can happen, so a 10 s timeout takes no
-    time, and ``loop.time()`` gives exact durations. The deadline of
-    :data:`TEST_DEADLINE` is in wall-clock time.
-
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        return run_virtual(lambda: func(*args, **kwargs))
 
     return wrapper
 

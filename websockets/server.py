@@ -550,7 +550,11 @@ class WebSocketServer:
         """Attach the :class:`asyncio.Server` that accepts connections."""
         self.server = server
         if self.loop is None:
-            self.loop = server.get_loop()
+            # The loop that runs the server, if it's running already.
+            try:
+                self.loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass
 
     def register(self, protocol: WebSocketServerProtocol) -> None:
         """Track a new connection."""
