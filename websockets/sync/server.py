@@ -25,7 +25,7 @@ from typing import (
     Union,
 )
 
-from ..exceptions import InvalidHeader, InvalidHeaderFormat
+from ..exceptions import ConnectionClosed, InvalidHeader, InvalidHeaderFormat
 from ..extensions.base import ServerExtensionFactory
 from ..extensions.permessage_deflate import enable_server_permessage_deflate
 from ..headers import build_www_authenticate_basic, parse_authorization_basic
@@ -380,6 +380,9 @@ def serve(
     def run(connection: ServerConnection) -> None:
         try:
             handler(connection)
+        except ConnectionClosed:
+            # The handler didn't catch the end of the connection: that's fine.
+            connection.close()
         except Exception:
             logger.error("error in connection handler", exc_info=True)
             connection.close(1011)
