@@ -14,8 +14,8 @@ A client:
 2. feeds the bytes it receives to
    :meth:`~websockets.connection.Connection.receive_data`: the first event is
    the :class:`Response`. The connection is open if its state is
-   :data:`~websockets.connection.OPEN`; else :attr:`~ClientConnection.handshake_exc`
-   tells why it failed.
+   :data:`~websockets.connection.OPEN`; else ``handshake_exc`` tells why it
+   failed.
 
 A server:
 
@@ -31,7 +31,7 @@ Then both sides continue as :class:`~websockets.connection.Connection` does:
 messages and control frames are the next events. Bytes received after the
 HTTP message go to the frame parser.
 
-When the handshake fails, :attr:`~ClientConnection.handshake_exc` holds the
+When the handshake fails, ``handshake_exc`` holds the
 exception and the connection is failed: :meth:`data_to_send` ends with an
 empty :class:`bytes`, meaning "send EOF".
 
@@ -168,9 +168,10 @@ class HandshakeConnection(Connection):
 
     During the handshake, received bytes go to an HTTP parser instead of the
     frame parser. The handshake's :meth:`receive_data` is an attribute of the
-    instance, which hides the method of :class:`Connection` until the
-    handshake ends: then it's deleted, and the data transfer phase runs
-    exactly the code, and costs exactly what, a :class:`Connection` does.
+    instance, which hides the method of
+    :class:`~websockets.connection.Connection` until the handshake ends: then
+    it's deleted, and the data transfer phase runs exactly the code, and
+    costs exactly what, a :class:`~websockets.connection.Connection` does.
 
     """
 
@@ -496,7 +497,7 @@ class ServerConnection(HandshakeConnection):
         extensions and the subprotocol. Send the response with
         :meth:`send_response`. When the request isn't acceptable, the
         response is the HTTP error built by :func:`error_response`, and
-        :attr:`handshake_exc` tells why.
+        ``handshake_exc`` tells why.
 
         Args:
             request: request received.

@@ -5,8 +5,10 @@ A :class:`Connection` runs a Sans-I/O core, :mod:`websockets.sansio`, on a
 blocking socket:
 
 * a background thread reads from the socket, feeds the core, writes what the
-  core answers (pongs, Close frames) and queues messages for :meth:`recv`;
-* :meth:`send`, :meth:`ping`, :meth:`pong` and :meth:`close` run in the
+  core answers (pongs, Close frames) and queues messages for
+  :meth:`~Connection.recv`;
+* :meth:`~Connection.send`, :meth:`~Connection.ping`,
+  :meth:`~Connection.pong` and :meth:`~Connection.close` run in the
   caller's thread and write to the socket;
 * with keepalive, a second background thread sends pings.
 

@@ -62,7 +62,7 @@ class ServerConnection(Connection):
 
     @property
     def request(self) -> Optional[Request]:
-        """Request of the opening handshake: :attr:`Request.path`, headers."""
+        """Request of the opening handshake: its ``path`` and ``headers``."""
         return self.protocol.request
 
     @property
