@@ -5,7 +5,8 @@ Run Autobahn|Testsuite against websockets, both ways, and summarize it.
 representative subset. By hand, from the root of the repository, once
 ``make compliance`` has created compliance/.venv27::
 
-    python3 compliance/run.py [--quick] [--side server|client] [--summary-only]
+    python3 compliance/run.py [--quick] [--side server|client] [--summary-only] \
+        [--impl asyncio|sync|both]
 
 1. The fuzzing client (wstest -m fuzzingclient) tests the echo server of
    compliance/test_server.py; reports go to compliance/reports/servers.
@@ -17,6 +18,10 @@ sockets to 127.0.0.1 only. Every process gets a deadline: the run stops by
 itself. The summary counts the cases of each group by status; the exit
 status is 1 when a case is FAILED, UNIMPLEMENTED or missing, or when a
 step didn't finish in time.
+
+``--impl`` picks the implementation under test: the asyncio API (the
+default), the threading API of websockets.sync, or both, one after the
+other; each one's summary is printed after its run.
 
 """
 
@@ -164,7 +169,9 @@ def run_step(
         stop(process)
 
 
-def test_server(cases: List[str], timeout: float, env: Dict[str, str]) -> bool:
+def test_server(
+    cases: List[str], timeout: float, env: Dict[str, str], impl: str = "asyncio"
+) -> bool:
     """The fuzzing client against our echo server; True if it finished."""
     outdir = os.path.join(REPORTS, "servers")
     spec = write_spec(
@@ -186,6 +193,7 @@ def test_server(cases: List[str], timeout: float, env: Dict[str, str]) -> bool:
             sys.executable,
             os.path.join(HERE, "test_server.py"),
             f"--port={TEST_SERVER_PORT}",
+            f"--impl={impl}",
         ],
         "test_server.log",
         env=env,
@@ -209,7 +217,9 @@ def test_server(cases: List[str], timeout: float, env: Dict[str, str]) -> bool:
     return status == 0
 
 
-def test_client(cases: List[str], timeout: float, env: Dict[str, str]) -> bool:
+def test_client(
+    cases: List[str], timeout: float, env: Dict[str, str], impl: str = "asyncio"
+) -> bool:
     """Our client against the fuzzing server; True if it finished."""
     outdir = os.path.join(REPORTS, "clients")
     spec = write_spec(
@@ -243,6 +253,7 @@ def test_client(cases: List[str], timeout: float, env: Dict[str, str]) -> bool:
                 sys.executable,
                 os.path.join(HERE, "test_client.py"),
                 f"--uri=ws://{HOST}:{FUZZING_SERVER_PORT}",
+                f"--impl={impl}",
             ],
             timeout,
             env=env,
@@ -354,13 +365,13 @@ def print_table(title: str, rows: List[List[str]]) -> None:
     print(rule)
 
 
-def report(sides: Sequence[str]) -> bool:
+def report(sides: Sequence[str], impl: str = "asyncio") -> bool:
     """Print the summary of each side; True if no case is fatal."""
     ok = True
     all_results = {side: load_results(side) for side in sides}
     for side, results in all_results.items():
         what = "server (fuzzing client)" if side == "servers" else "client"
-        title = f"websockets {what}: {len(results)} cases"
+        title = f"websockets {impl} {what}: {len(results)} cases"
         if not results:
             log(f"no report in reports/{side}/index.json")
             ok = False
@@ -398,6 +409,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument(
         "--summary-only", action="store_true", help="summarize the last reports"
     )
+    parser.add_argument(
+        "--impl",
+        choices=["asyncio", "sync", "both"],
+        default="asyncio",
+        help="the asyncio API, the threading API (websockets.sync), or both",
+    )
     args = parser.parse_args(argv)
 
     sides = ["servers", "clients"] if args.side == "both" else [args.side + "s"]
@@ -415,20 +432,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop("PYTHONASYNCIODEBUG", None)
 
-    finished = True
-    for side in sides:
-        began = time.monotonic()
-        if side == "servers":
-            finished &= test_server(cases, timeout, env)
-        else:
-            finished &= test_client(cases, timeout, env)
-        cpu = ", ".join(f"{name} {t:.0f} s" for name, t in CPU_TIMES.items())
-        CPU_TIMES.clear()
-        log(f"{side[:-1]} tested in {time.monotonic() - began:.0f} s; CPU time: {cpu}")
-    ok = report(sides)
-    if not finished:
-        log("a step didn't finish: see the logs in compliance/reports")
-    return 0 if ok and finished else 1
+    ok = True
+    impls = ["asyncio", "sync"] if args.impl == "both" else [args.impl]
+    for impl in impls:
+        finished = True
+        for side in sides:
+            began = time.monotonic()
+            if side == "servers":
+                finished &= test_server(cases, timeout, env, impl)
+            else:
+                finished &= test_client(cases, timeout, env, impl)
+            cpu = ", ".join(f"{name} {t:.0f} s" for name, t in CPU_TIMES.items())
+            CPU_TIMES.clear()
+            elapsed = time.monotonic() - began
+            log(f"{impl} {side[:-1]} tested in {elapsed:.0f} s; CPU time: {cpu}")
+        # Each implementation's reports replace the previous ones.
+        ok &= report(sides, impl)
+        if not finished:
+            log("a step didn't finish: see the logs in compliance/reports")
+        ok &= finished
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ from websockets.client import WebSocketClientProtocol
 from websockets.exceptions import InvalidStatusCode
 from websockets.protocol import WebSocketCommonProtocol
 from websockets.server import WebSocketServerProtocol
+from websockets.sync.client import connect as sync_connect
+from websockets.sync.server import (
+    ServerConnection as SyncServerConnection,
+    serve as sync_serve,
+)
 
 from .utils import async_test
 
@@ -868,3 +873,94 @@ async def test_server_auth(client: PeerProcess) -> None:
         report = await asyncio.wait_for(result, TIMEOUT + 1)
     assert report.get("status") == 101, report
     assert usernames == [USERNAME]
+
+
+# The threading API, websockets.sync, against the Python peers.
+
+SYNC_PEERS = ["wsproto", "websockets"]
+
+
+@pytest.mark.parametrize("peer", SYNC_PEERS)
+@pytest.mark.parametrize(("kind", "size"), [("text", 125), ("binary", 2**20)])
+def test_sync_client_echo(server: PeerProcess, peer: str, kind: str, size: int) -> None:
+    message = payload(kind, size)
+    path = unique("/echo")
+    with sync_connect(uri(server, path), max_size=MAX_SIZE, ping_interval=None) as ws:
+        assert [ext.name for ext in ws.extensions] == deflate(DEFLATE_AS_SERVER[peer])
+        ws.send(message)
+        assert_same(ws.recv(TIMEOUT), message)
+        ws.send(FRAGMENTS[kind])
+        expected = FRAGMENTS[kind][0][:0].join(FRAGMENTS[kind])  # type: ignore[arg-type]
+        assert_same(ws.recv(TIMEOUT), expected)
+        assert ws.ping(b"sync ping").wait(TIMEOUT)
+        ws.close(4001, REASON_OURS)
+    assert (ws.close_code, ws.close_reason) == (4001, REASON_OURS)
+    report = server.wait_for(
+        lambda line: line.get("event") == "closed" and line.get("path") == path,
+        TIMEOUT,
+    )
+    assert (report["code"], report["reason"]) == (4001, REASON_OURS)
+
+
+@pytest.mark.parametrize("peer", SYNC_PEERS)
+def test_sync_client_subprotocol_and_peer_close(server: PeerProcess, peer: str) -> None:
+    path = unique("/ctl")
+    with sync_connect(uri(server, path), subprotocols=["superchat"]) as ws:
+        assert ws.subprotocol == "superchat"
+        ws.send(json.dumps({"do": "info"}))
+        assert json.loads(ws.recv(TIMEOUT))["subprotocol"] == "superchat"
+        ws.send(json.dumps({"do": "ping", "data": "peer ping ✓"}))
+        assert json.loads(ws.recv(TIMEOUT)) == {"pong": "peer ping ✓"}
+        ws.send(json.dumps({"do": "close", "code": 4002, "reason": REASON_PEER}))
+        assert ws.wait_closed(TIMEOUT)
+    assert (ws.close_code, ws.close_reason) == (4002, REASON_PEER)
+
+
+@pytest.mark.parametrize("peer", SYNC_PEERS)
+def test_sync_client_auth_refused(server: PeerProcess, peer: str) -> None:
+    with pytest.raises(InvalidStatusCode, match="HTTP 401"):
+        sync_connect(uri(server, unique("/auth"), f"{USERNAME}:wrong@"))
+
+
+@pytest.mark.parametrize("peer", SYNC_PEERS)
+@pytest.mark.parametrize("mode", ["echo", "ctl"])
+def test_sync_server(client: PeerProcess, peer: str, mode: str) -> None:
+    received: List[Data] = []
+
+    def handler(ws: SyncServerConnection) -> None:
+        assert [ext.name for ext in ws.extensions] == deflate(DEFLATE_AS_CLIENT[peer])
+        assert ws.subprotocol == "chat"
+        if mode == "echo":
+            ws.send(payload("binary", 65536))
+            received.append(ws.recv(TIMEOUT))
+            ws.close(4003, REASON_OURS)
+        else:
+            ws.send(json.dumps({"do": "ping", "data": "peer ping ✓"}))
+            received.append(ws.recv(TIMEOUT))
+            ws.send(json.dumps({"do": "close", "code": 4004, "reason": REASON_PEER}))
+            assert ws.wait_closed(TIMEOUT)
+            received.append(ws.close_code)  # type: ignore[arg-type]
+
+    server = sync_serve(
+        handler, "127.0.0.1", 0, subprotocols=SUBPROTOCOLS, max_size=MAX_SIZE
+    )
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    with server:
+        port = server.socket.getsockname()[1]
+        command_id = client.write(
+            {
+                "uri": f"ws://127.0.0.1:{port}{unique('/' + mode)}",
+                "mode": mode,
+                "subprotocols": ["chat"],
+            }
+        )
+        report = client.wait_for(lambda line: line.get("id") == command_id, TIMEOUT)
+    thread.join(TIMEOUT)
+    assert report.get("status") == 101, report
+    if mode == "echo":
+        assert_same(received[0], payload("binary", 65536))
+        assert (report["code"], report["reason"]) == (4003, REASON_OURS)
+    else:
+        assert json.loads(received[0]) == {"pong": "peer ping ✓"}  # type: ignore[arg-type]
+        assert received[1] == 4004
