@@ -2118,3 +2118,88 @@ async def test_close_transport_on_closed_connection_does_nothing() -> None:
     ws.close_transport()
     assert transport.calls == []
     assert ws.close_cause is CloseReason.TRANSPORT_LOST
+
+
+# A protocol violation after messages the application hasn't read yet.
+
+
+@pytest.mark.parametrize("side", SIDES)
+@async_test
+async def test_violation_after_message_lets_application_answer(side: Side) -> None:
+    ws, transport = make(side)
+    # A message, then at once a frame with a reserved bit set (RFC 6455 5.2).
+    ws.data_received(
+        frame_in(side, OP_TEXT, b"hello") + frame_in(side, OP_TEXT, b"x", rsv2=True)
+    )
+    # Nothing is sent yet; reading stops until the application has acted.
+    assert output(ws, transport) == ["pause_reading"]
+    assert ws.open
+    message = await ws.recv()
+    await ws.send(message)
+    await asyncio.sleep(0)
+    # The answer goes out before the Close frame.
+    assert output(ws, transport)[:3] == [
+        Frame(True, OP_TEXT, b"hello"),
+        close_frame(1002, "reserved bits must be 0"),
+        "write_eof",
+    ]
+    with pytest.raises(ConnectionClosedError) as raised:
+        await ws.recv()
+    assert isinstance(raised.value.__cause__, ProtocolError)
+    assert ws.close_cause is CloseReason.PROTOCOL_ERROR
+
+
+@pytest.mark.parametrize("side", SIDES)
+@async_test
+async def test_violation_after_message_fails_on_next_recv(side: Side) -> None:
+    ws, transport = make(side)
+    ws.data_received(
+        frame_in(side, OP_TEXT, b"one")
+        + frame_in(side, OP_TEXT, b"two")
+        + frame_in(side, OP_CONT, b"nothing to continue")
+    )
+    assert await ws.recv() == "one"
+    assert await ws.recv() == "two"
+    assert ws.conn.close_sent_code is None
+    with pytest.raises(ConnectionClosedError):
+        await ws.recv()
+    assert ws.conn.close_sent_code == 1002
+    assert close_frame(1002, "unexpected continuation frame") in output(ws, transport)
+
+
+@pytest.mark.parametrize("side", SIDES)
+@virtual_clock
+async def test_violation_after_unread_message_fails_after_close_timeout(
+    side: Side,
+) -> None:
+    ws, transport = make(side, close_timeout=5)
+    ws.data_received(
+        frame_in(side, OP_TEXT, b"unread") + frame_in(side, 3)  # reserved opcode
+    )
+    assert output(ws, transport) == ["pause_reading"]
+    # Nobody reads the message: the connection fails after close_timeout.
+    await asyncio.sleep(5)
+    assert output(ws, transport)[0] == close_frame(1002, "invalid opcode: 3")
+    assert ws.conn.close_sent_code == 1002
+    # The message is still there for the application.
+    assert await ws.recv() == "unread"
+
+
+@pytest.mark.parametrize("side", SIDES)
+@async_test
+async def test_violation_without_unread_message_fails_at_once(side: Side) -> None:
+    ws, transport = make(side)
+    ws.data_received(frame_in(side, OP_TEXT, b"x", rsv3=True))
+    assert output(ws, transport)[0] == close_frame(1002, "reserved bits must be 0")
+
+
+@pytest.mark.parametrize("side", SIDES)
+@async_test
+async def test_violation_after_message_then_eof_fails_at_once(side: Side) -> None:
+    ws, transport = make(side)
+    ws.data_received(
+        frame_in(side, OP_TEXT, b"hello") + frame_in(side, OP_TEXT, b"x", rsv2=True)
+    )
+    transport.feed_eof()
+    assert ws.conn.pending_failure is None
+    assert await ws.recv() == "hello"

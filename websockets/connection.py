@@ -17,7 +17,7 @@ handshake is driven by the core.
 import codecs
 import enum
 import logging
-from typing import Any, Generator, List, Optional, Sequence, Union
+from typing import Any, Generator, List, Optional, Sequence, Tuple, Union
 
 from .exceptions import (
     ConnectionClosed,
@@ -135,6 +135,10 @@ class Connection:
         max_size: maximum size of incoming messages in bytes, after
             decompression; ``None`` disables the limit.
         extensions: negotiated extensions, in the order of the handshake.
+        defer_failures: on a protocol violation in received data, hold the
+            failure in :attr:`pending_failure` instead of failing at once:
+            stop parsing, then fail with :meth:`fail_pending` once the
+            application has acted on the messages received before it.
 
     """
 
@@ -164,11 +168,13 @@ class Connection:
         "close_sent_code",
         "close_sent_reason",
         "debug",
+        "defer_failures",
         "eof_rcvd",
         "eof_sent",
         "extensions",
         "failure",
         "max_size",
+        "pending_failure",
         "side",
         "state",
     )
@@ -180,9 +186,13 @@ class Connection:
         state: State = OPEN,
         max_size: Optional[int] = 2**20,
         extensions: Optional[Sequence[Extension]] = None,
+        defer_failures: bool = False,
     ) -> None:
         self.side = side
         self.state = state
+        self.defer_failures = defer_failures
+        # (code, reason) of a failure held by defer_failures.
+        self.pending_failure: Optional[Tuple[int, str]] = None
         self.max_size = max_size
         self.extensions: List[Extension] = list(extensions or [])
         self._plain_messages = plain_messages(self.extensions)
@@ -686,7 +696,25 @@ class Connection:
             reason = "internal error"
         else:
             reason = str(exc)
+        if self.defer_failures:
+            # Nothing more is parsed; the application may still answer the
+            # messages received before the violation, then fail_pending().
+            self.pending_failure = (code, reason)
+            if self.close_cause is None:
+                self.close_cause = cause
+            self._discard = True
+            self._buffer.clear()
+            self._parser = None
+            self._need = 0
+            return
         self.fail(code, reason, cause)
+
+    def fail_pending(self) -> None:
+        """Fail the connection because of the violation held by ``defer_failures``."""
+        pending = self.pending_failure
+        if pending is not None:
+            self.pending_failure = None
+            self.fail(*pending)
 
     # Private: sending.
 

@@ -196,6 +196,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self.loop: asyncio.AbstractEventLoop = loop  # type: ignore[assignment]
 
         self.conn = Connection(self._side, state=CONNECTING, max_size=max_size)
+        # Let the application answer what arrived before a protocol
+        # violation: see _hold_failure().
+        self.conn.defer_failures = True
         self.transport: Optional[asyncio.Transport] = None
 
         # Set by the opening handshake.
@@ -445,6 +448,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         messages = self.messages
         while not messages:
             conn = self.conn
+            if conn.pending_failure is not None:
+                # The application got every message before the violation.
+                self._fail_pending()
             if conn.state is not OPEN:
                 if not conn.receiving:
                     # The close code is known once nothing more can be received.
@@ -462,7 +468,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if self._paused_reading and (
             self.max_queue is None or len(messages) < self.max_queue
         ):
-            self._resume_reading()
+            if self.conn.pending_failure is None:
+                self._resume_reading()
+            elif not messages:
+                # Fail after the caller had a chance to answer this message.
+                self.loop.call_soon(self._fail_pending)
         return message
 
     async def send(
@@ -774,10 +784,46 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                     # Backpressure: stop reading until recv() makes room.
                     self._paused_reading = True
                     cast(asyncio.Transport, self.transport).pause_reading()
+        if conn.pending_failure is not None:
+            self._hold_failure()
         if conn.state is not OPEN and not conn.receiving:
             self._wake_recv()
             self._resume_reading()
             self._update_compat_futures()
+
+    def _hold_failure(self) -> None:
+        """
+        Received data broke the protocol after messages the application
+        hasn't read yet: let it read them and answer, then fail.
+
+        Reading stops meanwhile. The connection fails when :meth:`recv` has
+        returned the last of these messages and the event loop has run the
+        code that follows, or after ``close_timeout`` if nobody reads them.
+        (The connection must fail, RFC 6455 7.1.7 and 8.1; answering what
+        came before is what peers such as Autobahn|Testsuite expect.)
+
+        """
+        if not self.messages or self.conn.state is not OPEN:
+            self._fail_pending()
+            return
+        if not self._paused_reading:
+            self._paused_reading = True
+            cast(asyncio.Transport, self.transport).pause_reading()
+        if self._close_handle is None:
+            self._close_handle = self.loop.call_later(
+                self.close_timeout, self._fail_pending
+            )
+
+    def _fail_pending(self) -> None:
+        """Fail the connection because of the violation held by the core."""
+        conn = self.conn
+        if conn.pending_failure is None:
+            return
+        if self._close_handle is not None:
+            self._close_handle.cancel()
+            self._close_handle = None
+        conn.fail_pending()
+        self._process()
 
     def _resume_reading(self) -> None:
         """
