@@ -1265,3 +1265,31 @@ def test_no_debug_logs_when_disabled(
         conn.receive_data(frame_in(SERVER, 3))
     assert conn.events_received() == ["eggs"]
     assert caplog.records == []
+
+
+@pytest.mark.parametrize("side", [SERVER, CLIENT])
+def test_defer_failures_holds_a_violation(side: Side) -> None:
+    conn = Connection(side, defer_failures=True)
+    conn.receive_data(frame_in(side, OP_TEXT, b"hi") + frame_in(side, 3))
+    # The message before the violation is delivered; nothing is sent yet.
+    assert conn.events_received() == ["hi"]
+    assert conn.data_to_send() == []
+    assert conn.pending_failure == (1002, "invalid opcode: 3")
+    assert conn.close_cause is CloseReason.PROTOCOL_ERROR
+    assert not conn.receiving
+    # The connection is still open for sending; nothing more is parsed.
+    conn.send_text(b"hi")
+    conn.receive_data(frame_in(side, OP_TEXT, b"ignored"))
+    assert conn.events_received() == []
+    conn.fail_pending()
+    output = conn.data_to_send()
+    assert [parse_one(data, mask=side is CLIENT) for data in output[:2]] == [
+        Frame(True, OP_TEXT, b"hi"),
+        close_frame(1002, "invalid opcode: 3"),
+    ]
+    assert output[2:] == [b""]
+    assert (conn.state, conn.close_sent_code) == (CLOSING, 1002)
+    assert conn.pending_failure is None
+    # Idempotent.
+    conn.fail_pending()
+    assert conn.data_to_send() == []
