@@ -1293,3 +1293,43 @@ def test_defer_failures_holds_a_violation(side: Side) -> None:
     # Idempotent.
     conn.fail_pending()
     assert conn.data_to_send() == []
+
+
+@pytest.mark.parametrize("side", [SERVER, CLIENT])
+def test_invalid_utf8_fails_before_the_frame_is_complete(side: Side) -> None:
+    # RFC 6455 8.1: fail fast, as soon as the invalid byte is there.
+    conn = Connection(side)
+    frame = frame_in(side, OP_TEXT, "café".encode() + b"\xff" + b"x" * 100)
+    header = 6 if side is SERVER else 2
+    conn.receive_data(frame[: header + 3])
+    assert conn.data_to_send() == []
+    conn.receive_data(frame[header + 3 : header + 6])
+    assert conn.close_sent_code == 1007
+    assert conn.close_sent_reason == "invalid UTF-8 at position 5"
+    assert isinstance(conn.failure, UnicodeDecodeError)
+
+
+@pytest.mark.parametrize("side", [SERVER, CLIENT])
+def test_invalid_utf8_in_continuation_fails_before_the_frame_is_complete(
+    side: Side,
+) -> None:
+    conn = Connection(side)
+    # "é" is split between two frames; the second breaks it.
+    conn.receive_data(frame_in(side, OP_TEXT, b"ab\xc3", fin=False))
+    frame = frame_in(side, OP_CONT, b"\x28" + b"y" * 100)
+    header = 6 if side is SERVER else 2
+    conn.receive_data(frame[: header + 1])
+    assert conn.close_sent_code == 1007
+    assert conn.close_sent_reason == "invalid UTF-8 at position 2"
+
+
+@pytest.mark.parametrize("side", [SERVER, CLIENT])
+def test_valid_utf8_split_in_small_reads(side: Side) -> None:
+    conn = Connection(side)
+    text = "ça va? " * 50
+    conn.receive_data(frame_in(side, OP_TEXT, text[:100].encode(), fin=False))
+    data = frame_in(side, OP_CONT, text[100:].encode())
+    for i in range(0, len(data), 7):
+        conn.receive_data(data[i : i + 7])
+    assert conn.events_received() == [text]
+    assert conn.data_to_send() == []

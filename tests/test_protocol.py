@@ -350,10 +350,15 @@ async def test_max_size_closes_connection() -> None:
     ws, transport = make(CLIENT, max_size=4)
     feed(ws, OP_TEXT, b"spam")
     ws.data_received(b"\x82\x05")
-    assert output(ws, transport)[1:] == ["write_eof"]
+    # "spam" is unread: failing waits until the application has read it.
+    assert output(ws, transport) == ["pause_reading"]
     assert await ws.recv() == "spam"
     with pytest.raises(ConnectionClosedError) as raised:
         await ws.recv()
+    assert output(ws, transport)[:2] == [
+        close_frame(1009, "frame of 5 bytes over max_size 4"),
+        "write_eof",
+    ]
     # No close frame was received: 1006 (RFC 6455 7.1.5); 1009 was sent.
     assert raised.value.code == 1006
     assert raised.value.reason == ""

@@ -160,6 +160,8 @@ class Connection:
         "_pending_pong",
         "_plain_messages",
         "_pongs_paused",
+        "_probe",
+        "_probe_pos",
         "_send_fragmented",
         "close_cause",
         "close_rcvd",
@@ -223,6 +225,11 @@ class Connection:
         self._msg_size = 0
         self._msg_decoder: Optional[codecs.IncrementalDecoder] = None
 
+        # UTF-8 validation of a Text frame's payload as it arrives: the
+        # decoder, the masking key, and how many bytes were checked.
+        self._probe: Optional[Tuple[codecs.IncrementalDecoder, Optional[bytes]]] = None
+        self._probe_pos = 0
+
         # Outgoing fragmented message.
         self._send_fragmented = False
 
@@ -267,7 +274,7 @@ class Connection:
             return
         buffer = self._buffer
         buffer += data
-        if len(buffer) < self._need:
+        if len(buffer) < self._need and self._probe is None:
             return
         try:
             self._parse(buffer)
@@ -555,10 +562,16 @@ class Connection:
                         buffer.clear()
                         return
                     continue
+                if size < start:
+                    # Wait for the whole header: then the payload of a Text
+                    # frame can be validated as it arrives.
+                    self._need = start
+                    return
                 parser = parse_frame(
                     mask=mask, max_size=max_size, extensions=self.extensions
                 )
                 need = next(parser)
+                self._start_probe(buffer[0], second, buffer[start - 4 : start])
             else:
                 need = self._need
             try:
@@ -574,6 +587,7 @@ class Connection:
             except StopIteration as exc:
                 self._parser = None
                 self._need = 0
+                self._probe = None
                 self._receive_frame(exc.value)
                 if self._discard or self.close_rcvd is not None:
                     # RFC 6455 5.5.1: nothing follows a Close frame.
@@ -582,7 +596,66 @@ class Connection:
                 continue
             self._parser = parser
             self._need = need
+            if self._probe is not None:
+                self._probe_utf8(buffer)
             return
+
+    def _start_probe(self, first: int, second: int, key: bytearray) -> None:
+        """
+        Prepare to validate the UTF-8 of a Text frame as its payload arrives.
+
+        Only for a frame whose header is complete and whose payload isn't,
+        without compression: RFC 6455 8.1 requires failing on invalid UTF-8,
+        and failing as soon as it's there saves waiting for the rest. The
+        whole frame is validated again once complete.
+
+        """
+        opcode = first & 0x0F
+        if first & 0x70 or (self.extensions and self._deflate is None):
+            # Compressed, or extensions other than permessage-deflate, which
+            # may transform payloads.
+            return
+        if opcode == OP_TEXT and self._msg_opcode is None:
+            decoder = _utf8_decoder()
+        elif (
+            opcode == OP_CONT and self._msg_decoder is not None and not self.extensions
+        ):
+            # With extensions, continuation frames may be compressed.
+            decoder = _utf8_decoder()
+            decoder.setstate(self._msg_decoder.getstate())
+        else:
+            return
+        self._probe = (decoder, bytes(key) if second & 0x80 else None)
+        self._probe_pos = 0
+
+    def _probe_utf8(self, payload: bytearray) -> None:
+        """
+        Validate the UTF-8 of the part of a frame's payload received so far.
+
+        Raises:
+            UnicodeDecodeError: with the position of the invalid byte in the
+                message.
+
+        """
+        assert self._probe is not None
+        decoder, key = self._probe
+        pos = self._probe_pos
+        end = len(payload)
+        if end <= pos:
+            return
+        data = bytes(payload[pos:end])
+        if key is not None:
+            shift = pos % 4
+            data = apply_mask(data, key[shift:] + key[:shift])
+        held = len(decoder.getstate()[0])
+        try:
+            decoder.decode(data, False)
+        except UnicodeDecodeError as exc:
+            start = self._msg_size + pos - held + exc.start
+            raise UnicodeDecodeError(
+                "utf-8", data, start, start + exc.end - exc.start, exc.reason
+            ) from None
+        self._probe_pos = end
 
     def _receive_frame(self, frame: Frame) -> None:
         """Process one incoming frame."""
