@@ -329,10 +329,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             InvalidHandshake: if the header is malformed.
 
         """
-        if available_subprotocols:
+        if available_subprotocols and "Sec-WebSocket-Protocol" in headers:
             offered = offered_subprotocols(headers)
-            if offered:
-                return self.select_subprotocol(offered, available_subprotocols)
+            return self.select_subprotocol(offered, available_subprotocols)
         return None
 
     def select_subprotocol(
