@@ -55,6 +55,8 @@ nitpick_ignore = [
     ("py:class", "websockets.testing.T"),
     # What TestServer.connect() returns, as connect() does: documented there.
     ("py:class", "websockets.client.Connect"),
+    # asyncio.Future as CPython names it at run time, in 8.x's task properties.
+    ("py:class", "_asyncio.Future"),
 ]
 
 # Autodoc: signatures show types; docstrings use the Google style.

@@ -23,32 +23,27 @@ from typing import (
 from .connection import CLIENT
 from .exceptions import (
     InvalidHandshake,
-    InvalidHeader,
     InvalidMessage,
-    InvalidStatusCode,
-    NegotiationError,
     RedirectHandshake,
     SecurityError,
 )
 from .extensions.base import ClientExtensionFactory, Extension
 from .extensions.permessage_deflate import enable_client_permessage_deflate
-from .handshake import build_request, check_response
-from .headers import (
-    build_authorization_basic,
-    build_extension,
-    build_subprotocol,
-    parse_extension,
-    parse_subprotocol,
-)
+from .handshake import check_response
 from .http import (
-    USER_AGENT,
     Headers,
     HeadersLike,
     build_request as serialize_request,
     parse_response,
 )
 from .protocol import WebSocketCommonProtocol, get_loop, run_with_timeout
-from .server import _header_items
+from .sansio import (
+    build_host,
+    check_extensions,
+    check_status,
+    check_subprotocol,
+    handshake_request,
+)
 from .typing import Origin, Subprotocol
 from .uri import WebSocketURI, parse_uri
 
@@ -135,30 +130,7 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
                 offered or with parameters that break the offer.
 
         """
-        accepted: List[Extension] = []
-        values = headers.get_all("Sec-WebSocket-Extensions")
-        if not values:
-            return accepted
-        if not available_extensions:
-            raise InvalidHandshake("no extensions supported")
-        answers = [answer for value in values for answer in parse_extension(value)]
-        for name, response_params in answers:
-            for factory in available_extensions:
-                if factory.name != name:
-                    continue
-                try:
-                    extension = factory.process_response_params(
-                        response_params, accepted
-                    )
-                except NegotiationError:
-                    continue
-                accepted.append(extension)
-                break
-            else:
-                raise NegotiationError(
-                    f"unsupported extension: name = {name}, params = {response_params}"
-                )
-        return accepted
+        return check_extensions(headers, available_extensions)
 
     @staticmethod
     def process_subprotocol(
@@ -171,18 +143,7 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
             InvalidHandshake: if it wasn't offered or there are several.
 
         """
-        values = headers.get_all("Sec-WebSocket-Protocol")
-        if not values:
-            return None
-        if not available_subprotocols:
-            raise InvalidHandshake("no subprotocols supported")
-        selected = [item for value in values for item in parse_subprotocol(value)]
-        if len(selected) > 1:
-            raise InvalidHandshake(f"multiple subprotocols: {', '.join(selected)}")
-        subprotocol = selected[0]
-        if subprotocol not in available_subprotocols:
-            raise NegotiationError(f"unsupported subprotocol: {subprotocol}")
-        return subprotocol
+        return check_subprotocol(headers, available_subprotocols)
 
     async def handshake(
         self,
@@ -200,41 +161,12 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
             RedirectHandshake: if the server answers with a redirect.
 
         """
-        request_headers = Headers()
-        request_headers["Host"] = build_host(wsuri.host, wsuri.port, wsuri.secure)
-        if wsuri.user_info:
-            request_headers["Authorization"] = build_authorization_basic(
-                *wsuri.user_info
-            )
-        if origin is not None:
-            request_headers["Origin"] = origin
-        key = build_request(request_headers)
-        if available_extensions:
-            request_headers["Sec-WebSocket-Extensions"] = build_extension(
-                [
-                    (factory.name, factory.get_request_params())
-                    for factory in available_extensions
-                ]
-            )
-        if available_subprotocols:
-            request_headers["Sec-WebSocket-Protocol"] = build_subprotocol(
-                available_subprotocols
-            )
-        if extra_headers is not None:
-            for name, value in _header_items(extra_headers):
-                request_headers[name] = value
-        request_headers.setdefault("User-Agent", USER_AGENT)
-
-        self.write_http_request(wsuri.resource_name, request_headers)
+        request, key = handshake_request(
+            wsuri, origin, available_extensions, available_subprotocols, extra_headers
+        )
+        self.write_http_request(request.path, request.headers)
         status_code, response_headers = await self.read_http_response()
-
-        if status_code in (301, 302, 303, 307, 308):
-            if "Location" not in response_headers:
-                raise InvalidHeader("Location")
-            raise RedirectHandshake(response_headers["Location"])
-        if status_code != 101:
-            raise InvalidStatusCode(status_code)
-
+        check_status(status_code, response_headers)
         check_response(response_headers, key)
         self.extensions = self.process_extensions(
             response_headers, available_extensions
@@ -243,15 +175,6 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
             response_headers, available_subprotocols
         )
         self.connection_open()
-
-
-def build_host(host: str, port: int, secure: bool) -> str:
-    """Build the Host header: IPv6 addresses in brackets, the port if not default."""
-    if ":" in host:
-        host = f"[{host}]"
-    if port != (443 if secure else 80):
-        host = f"{host}:{port}"
-    return host
 
 
 class Connect:

@@ -104,7 +104,16 @@ __all__ = [
     "Request",
     "Response",
     "ServerConnection",
+    "accept_extensions",
+    "build_host",
+    "check_extensions",
+    "check_origin",
+    "check_status",
+    "check_subprotocol",
     "error_response",
+    "handshake_request",
+    "handshake_response_headers",
+    "offered_subprotocols",
     "select_subprotocol",
 ]
 
@@ -277,27 +286,13 @@ class ClientConnection(HandshakeConnection):
         Add headers to it if needed, then send it with :meth:`send_request`.
 
         """
-        wsuri = self.wsuri
-        headers = Headers()
-        headers["Host"] = build_host(wsuri.host, wsuri.port, wsuri.secure)
-        if wsuri.user_info:
-            headers["Authorization"] = build_authorization_basic(*wsuri.user_info)
-        if self.origin is not None:
-            headers["Origin"] = self.origin
-        self._key = build_request(headers)
-        if self.available_extensions:
-            headers["Sec-WebSocket-Extensions"] = build_extension(
-                [
-                    (factory.name, factory.get_request_params())
-                    for factory in self.available_extensions
-                ]
-            )
-        if self.available_subprotocols:
-            headers["Sec-WebSocket-Protocol"] = build_subprotocol(
-                self.available_subprotocols
-            )
-        headers["User-Agent"] = USER_AGENT
-        return Request(wsuri.resource_name, headers)
+        request, self._key = handshake_request(
+            self.wsuri,
+            self.origin,
+            self.available_extensions,
+            self.available_subprotocols,
+        )
+        return request
 
     def send_request(self, request: Request) -> None:
         """
@@ -354,62 +349,11 @@ class ClientConnection(HandshakeConnection):
 
         """
         headers = response.headers
-        if response.status_code in REDIRECTS:
-            try:
-                location = headers["Location"]
-            except KeyError:
-                raise InvalidHeader("Location") from None
-            except MultipleValuesError:
-                raise InvalidHeader("Location", "more than one Location") from None
-            raise RedirectHandshake(location)
-        # RFC 6455 4.1: "If the status code received from the server is not
-        # 101, the client handles the response per HTTP procedures."
-        if response.status_code != 101:
-            raise InvalidStatusCode(response.status_code)
+        check_status(response.status_code, headers)
         check_response(headers, self._key)
-        extensions = self._negotiate_extensions(headers)
-        self.subprotocol = self._negotiate_subprotocol(headers)
+        extensions = check_extensions(headers, self.available_extensions)
+        self.subprotocol = check_subprotocol(headers, self.available_subprotocols)
         return extensions
-
-    def _negotiate_extensions(self, headers: Headers) -> List[Extension]:
-        """Build the extensions the server accepted (RFC 6455 9.1)."""
-        accepted: List[Extension] = []
-        values = headers.get_all("Sec-WebSocket-Extensions")
-        if not values:
-            return accepted
-        if not self.available_extensions:
-            raise InvalidHandshake("no extensions supported")
-        for name, params in [
-            item for value in values for item in parse_extension(value)
-        ]:
-            for factory in self.available_extensions:
-                if factory.name == name:
-                    try:
-                        accepted.append(
-                            factory.process_response_params(params, accepted)
-                        )
-                    except NegotiationError:
-                        continue
-                    break
-            else:
-                raise NegotiationError(
-                    f"unsupported extension: name = {name}, params = {params}"
-                )
-        return accepted
-
-    def _negotiate_subprotocol(self, headers: Headers) -> Optional[Subprotocol]:
-        """Check the subprotocol the server selected, if any (RFC 6455 4.1)."""
-        values = headers.get_all("Sec-WebSocket-Protocol")
-        if not values:
-            return None
-        if not self.available_subprotocols:
-            raise InvalidHandshake("no subprotocols supported")
-        selected = [item for value in values for item in parse_subprotocol(value)]
-        if len(selected) > 1:
-            raise InvalidHandshake(f"multiple subprotocols: {', '.join(selected)}")
-        if selected[0] not in self.available_subprotocols:
-            raise NegotiationError(f"unsupported subprotocol: {selected[0]}")
-        return selected[0]
 
 
 SelectSubprotocol = Callable[
@@ -509,22 +453,17 @@ class ServerConnection(HandshakeConnection):
         """
         try:
             key = check_request(request.headers)
-            self._check_origin(request.headers)
-            header, extensions = self._negotiate_extensions(request.headers)
+            check_origin(request.headers, self.origins)
+            header, extensions = accept_extensions(
+                request.headers, self.available_extensions
+            )
             subprotocol = self._negotiate_subprotocol(request.headers)
         except InvalidHandshake as exc:
             self.handshake_exc = exc
             return error_response(exc)
         self._extensions = extensions
         self.subprotocol = subprotocol
-        headers = Headers()
-        build_response(headers, key)
-        if header is not None:
-            headers["Sec-WebSocket-Extensions"] = header
-        if subprotocol is not None:
-            headers["Sec-WebSocket-Protocol"] = subprotocol
-        if extra_headers is not None:
-            headers.update(extra_headers)
+        headers = handshake_response_headers(key, header, subprotocol, extra_headers)
         headers.setdefault("Server", USER_AGENT)
         return Response(101, "Switching Protocols", headers)
 
@@ -591,54 +530,9 @@ class ServerConnection(HandshakeConnection):
         self.response = response
         self._output.append(response.serialize())
 
-    def _check_origin(self, headers: Headers) -> None:
-        """
-        Check the Origin header (RFC 6455 4.2.2, 10.2).
-
-        Raises:
-            InvalidHeader: if there's more than one Origin header.
-            InvalidOrigin: if the origin isn't acceptable.
-
-        """
-        try:
-            origin = headers.get("Origin")
-        except MultipleValuesError:
-            raise InvalidHeader("Origin", "more than one Origin header found") from None
-        if self.origins is not None and origin not in self.origins:
-            raise InvalidOrigin(cast(Optional[Origin], origin))
-
-    def _negotiate_extensions(
-        self, headers: Headers
-    ) -> Tuple[Optional[str], List[Extension]]:
-        """
-        Accept the first acceptable offer of each extension (RFC 6455 9.1).
-
-        Return the Sec-WebSocket-Extensions header of the response, if any,
-        and the extensions, in the order of the client's offers.
-
-        """
-        accepted: List[Extension] = []
-        answers: List[ExtensionHeader] = []
-        values = headers.get_all("Sec-WebSocket-Extensions")
-        if values and self.available_extensions:
-            for name, params in [o for value in values for o in parse_extension(value)]:
-                for factory in self.available_extensions:
-                    if factory.name == name:
-                        try:
-                            answer, extension = factory.process_request_params(
-                                params, accepted
-                            )
-                        except NegotiationError:
-                            continue
-                        answers.append((name, answer))
-                        accepted.append(extension)
-                        break
-        return (build_extension(answers) if answers else None), accepted
-
     def _negotiate_subprotocol(self, headers: Headers) -> Optional[Subprotocol]:
         """Pick a subprotocol among those the client offered (RFC 6455 4.2.2)."""
-        values = headers.get_all("Sec-WebSocket-Protocol")
-        offered = [item for value in values for item in parse_subprotocol(value)]
+        offered = offered_subprotocols(headers)
         if self.select_subprotocol is not None:
             return self.select_subprotocol(self, offered)
         return select_subprotocol(offered, self.available_subprotocols)
@@ -745,3 +639,225 @@ def build_host(host: str, port: int, secure: bool) -> str:
     if port != (443 if secure else 80):
         host = f"{host}:{port}"
     return host
+
+
+# Each piece of the opening handshake, once: ClientConnection and
+# ServerConnection call these, and so do the asyncio client and server,
+# whose 8.x hooks (process_extensions(), process_origin(), ...) wrap them.
+
+
+def handshake_request(
+    wsuri: WebSocketURI,
+    origin: Optional[Origin] = None,
+    extensions: Optional[Sequence[ClientExtensionFactory]] = None,
+    subprotocols: Optional[Sequence[Subprotocol]] = None,
+    extra_headers: Optional[HeadersLike] = None,
+) -> Tuple[Request, str]:
+    """
+    Build the handshake request of a client (RFC 6455 4.1).
+
+    Args:
+        wsuri: URI of the server; user info becomes Basic credentials.
+        origin: value of the Origin header, if any.
+        extensions: extension factories offered, by decreasing preference.
+        subprotocols: subprotocols offered, by decreasing preference.
+        extra_headers: headers added to the request; ``User-Agent`` is only
+            added if they don't have one.
+
+    Returns:
+        The request, and the Sec-WebSocket-Key that the response must answer.
+
+    """
+    headers = Headers()
+    headers["Host"] = build_host(wsuri.host, wsuri.port, wsuri.secure)
+    if wsuri.user_info:
+        headers["Authorization"] = build_authorization_basic(*wsuri.user_info)
+    if origin is not None:
+        headers["Origin"] = origin
+    key = build_request(headers)
+    if extensions:
+        headers["Sec-WebSocket-Extensions"] = build_extension(
+            [(factory.name, factory.get_request_params()) for factory in extensions]
+        )
+    if subprotocols:
+        headers["Sec-WebSocket-Protocol"] = build_subprotocol(subprotocols)
+    if extra_headers is not None:
+        headers.update(extra_headers)
+    headers.setdefault("User-Agent", USER_AGENT)
+    return Request(wsuri.resource_name, headers), key
+
+
+def check_status(status_code: int, headers: Headers) -> None:
+    """
+    Check the status code of the handshake response (RFC 6455 4.1).
+
+    Raises:
+        RedirectHandshake: if it's a redirect; its ``uri`` is the Location.
+        InvalidHeader: if a redirect has no Location, or several.
+        InvalidStatusCode: if the status code isn't 101.
+
+    """
+    if status_code in REDIRECTS:
+        try:
+            location = headers["Location"]
+        except KeyError:
+            raise InvalidHeader("Location") from None
+        except MultipleValuesError:
+            raise InvalidHeader("Location", "more than one Location") from None
+        raise RedirectHandshake(location)
+    # RFC 6455 4.1: "If the status code received from the server is not
+    # 101, the client handles the response per HTTP procedures."
+    if status_code != 101:
+        raise InvalidStatusCode(status_code)
+
+
+def check_extensions(
+    headers: Headers, extensions: Optional[Sequence[ClientExtensionFactory]]
+) -> List[Extension]:
+    """
+    Build the extensions the server accepted, in its order (RFC 6455 9.1).
+
+    Raises:
+        InvalidHandshake: if the server accepted an extension that wasn't
+            offered, or with parameters that break the offer.
+
+    """
+    accepted: List[Extension] = []
+    values = headers.get_all("Sec-WebSocket-Extensions")
+    if not values:
+        return accepted
+    if not extensions:
+        raise InvalidHandshake("no extensions supported")
+    for name, params in [item for value in values for item in parse_extension(value)]:
+        for factory in extensions:
+            if factory.name == name:
+                try:
+                    accepted.append(factory.process_response_params(params, accepted))
+                except NegotiationError:
+                    continue
+                break
+        else:
+            raise NegotiationError(
+                f"unsupported extension: name = {name}, params = {params}"
+            )
+    return accepted
+
+
+def check_subprotocol(
+    headers: Headers, subprotocols: Optional[Sequence[Subprotocol]]
+) -> Optional[Subprotocol]:
+    """
+    Check the subprotocol the server selected, if any (RFC 6455 4.1).
+
+    Raises:
+        InvalidHandshake: if it wasn't offered, or there are several.
+
+    """
+    values = headers.get_all("Sec-WebSocket-Protocol")
+    if not values:
+        return None
+    if not subprotocols:
+        raise InvalidHandshake("no subprotocols supported")
+    selected = [item for value in values for item in parse_subprotocol(value)]
+    if len(selected) > 1:
+        raise InvalidHandshake(f"multiple subprotocols: {', '.join(selected)}")
+    if selected[0] not in subprotocols:
+        raise NegotiationError(f"unsupported subprotocol: {selected[0]}")
+    return selected[0]
+
+
+def check_origin(
+    headers: Headers, origins: Optional[Sequence[Optional[Origin]]]
+) -> Optional[Origin]:
+    """
+    Check the Origin header of a request (RFC 6455 4.2.2, 10.2) and return it.
+
+    Args:
+        headers: request headers.
+        origins: acceptable origins, ``None`` in it for no Origin header;
+            ``None`` accepts any.
+
+    Raises:
+        InvalidHeader: if there's more than one Origin header.
+        InvalidOrigin: if the origin isn't acceptable.
+
+    """
+    try:
+        origin = cast(Optional[Origin], headers.get("Origin"))
+    except MultipleValuesError as exc:
+        raise InvalidHeader("Origin", "more than one Origin header found") from exc
+    if origins is not None and origin not in origins:
+        raise InvalidOrigin(origin)
+    return origin
+
+
+def accept_extensions(
+    headers: Headers, extensions: Optional[Sequence[ServerExtensionFactory]]
+) -> Tuple[Optional[str], List[Extension]]:
+    """
+    Accept the first acceptable offer of each extension (RFC 6455 9.1).
+
+    Returns:
+        The Sec-WebSocket-Extensions header of the response, if any, and the
+        extensions, in the order of the client's offers.
+
+    Raises:
+        InvalidHandshake: if the header is malformed.
+
+    """
+    accepted: List[Extension] = []
+    answers: List[ExtensionHeader] = []
+    values = headers.get_all("Sec-WebSocket-Extensions")
+    if values and extensions:
+        for name, params in [o for value in values for o in parse_extension(value)]:
+            for factory in extensions:
+                if factory.name == name:
+                    try:
+                        answer, extension = factory.process_request_params(
+                            params, accepted
+                        )
+                    except NegotiationError:
+                        continue
+                    answers.append((name, answer))
+                    accepted.append(extension)
+                    break
+    return (build_extension(answers) if answers else None), accepted
+
+
+def offered_subprotocols(headers: Headers) -> List[Subprotocol]:
+    """
+    List the subprotocols a request offers, in its order.
+
+    Raises:
+        InvalidHandshake: if the header is malformed.
+
+    """
+    values = headers.get_all("Sec-WebSocket-Protocol")
+    return [item for value in values for item in parse_subprotocol(value)]
+
+
+def handshake_response_headers(
+    key: str,
+    extensions_header: Optional[str] = None,
+    subprotocol: Optional[Subprotocol] = None,
+    extra_headers: Optional[HeadersLike] = None,
+) -> Headers:
+    """
+    Build the headers of a 101 response (RFC 6455 4.2.2).
+
+    Args:
+        key: Sec-WebSocket-Key of the request.
+        extensions_header: from :func:`accept_extensions`.
+        subprotocol: subprotocol selected, if any.
+        extra_headers: headers appended to them.
+
+    """
+    headers = Headers()
+    build_response(headers, key)
+    if extensions_header is not None:
+        headers["Sec-WebSocket-Extensions"] = extensions_header
+    if subprotocol is not None:
+        headers["Sec-WebSocket-Protocol"] = subprotocol
+    if extra_headers is not None:
+        headers.update(extra_headers)
+    return headers

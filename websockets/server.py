@@ -9,6 +9,7 @@ shut them down gracefully.
 """
 
 import asyncio
+import contextlib
 import functools
 import http
 import logging
@@ -31,32 +32,28 @@ from typing import (
 )
 
 from .connection import CONNECTING, OPEN, CloseReason
-from .exceptions import (
-    AbortHandshake,
-    InvalidHandshake,
-    InvalidHeader,
-    InvalidHeaderValue,
-    InvalidMessage,
-    InvalidOrigin,
-    InvalidUpgrade,
-    NegotiationError,
-    SecurityError,
-)
+from .exceptions import AbortHandshake, InvalidHandshake, InvalidMessage
 from .extensions.base import Extension, ServerExtensionFactory
 from .extensions.permessage_deflate import enable_server_permessage_deflate
-from .handshake import build_response, check_request
-from .headers import build_extension, parse_extension, parse_subprotocol
+from .handshake import check_request
 from .http import (
     USER_AGENT,
     Headers,
     HeadersLike,
-    MultipleValuesError,
     build_response as serialize_response,
     http_date,
     parse_request,
 )
 from .protocol import WebSocketCommonProtocol, get_loop, run_with_timeout
-from .typing import ExtensionHeader, Origin, Subprotocol
+from .sansio import (
+    accept_extensions,
+    check_origin,
+    error_response,
+    handshake_response_headers,
+    offered_subprotocols,
+    select_subprotocol,
+)
+from .typing import Origin, Subprotocol
 
 
 __all__ = ["WebSocketServer", "WebSocketServerProtocol", "serve", "unix_serve"]
@@ -214,55 +211,17 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     def reject(self, exc: Exception) -> None:
         """Answer a failed opening handshake with an HTTP error, then close."""
-        status: http.HTTPStatus
-        headers: Headers
-        if isinstance(exc, AbortHandshake):
-            status = http.HTTPStatus(exc.status)
-            headers = Headers(exc.headers)
-            body = exc.body
-        else:
-            headers = Headers()
-            if isinstance(exc, SecurityError) or isinstance(
-                exc.__cause__, SecurityError
-            ):
-                status = http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-            elif isinstance(exc, InvalidOrigin):
-                status = http.HTTPStatus.FORBIDDEN
-            elif isinstance(exc, InvalidUpgrade):
-                status = http.HTTPStatus.UPGRADE_REQUIRED
-                headers["Upgrade"] = "websocket"
-            elif (
-                isinstance(exc, InvalidHeaderValue)
-                and exc.name == "Sec-WebSocket-Version"
-            ):
-                # RFC 6455 4.4: tell the client which version is supported.
-                status = http.HTTPStatus.UPGRADE_REQUIRED
-                headers["Sec-WebSocket-Version"] = "13"
-            elif isinstance(exc, InvalidHandshake):
-                status = http.HTTPStatus.BAD_REQUEST
-            else:
-                logger.error("opening handshake failed", exc_info=exc)
-                status = http.HTTPStatus.INTERNAL_SERVER_ERROR
-            if status is http.HTTPStatus.INTERNAL_SERVER_ERROR:
-                body = (
-                    b"Failed to open a WebSocket connection.\n"
-                    b"See server log for more information.\n"
-                )
-            else:
-                detail = str(exc)
-                if exc.__cause__ is not None:
-                    detail += f": {exc.__cause__}"
-                body = f"Failed to open a WebSocket connection: {detail}.\n".encode(
-                    "utf-8", "backslashreplace"
-                )
-            headers["Content-Type"] = "text/plain; charset=utf-8"
-        logger.info("opening handshake failed: HTTP %d", status)
+        if not isinstance(exc, InvalidHandshake):
+            logger.error("opening handshake failed", exc_info=exc)
+        response = error_response(exc)
+        logger.info("opening handshake failed: HTTP %d", response.status_code)
+        headers = response.headers
         headers.setdefault("Date", http_date())
-        headers.setdefault("Server", USER_AGENT)
-        headers.setdefault("Content-Length", str(len(body)))
-        headers.setdefault("Connection", "close")
+        status: Any = response.status_code
+        with contextlib.suppress(ValueError):
+            status = http.HTTPStatus(status)
         try:
-            self.write_http_response(status, headers, body)
+            self.write_http_response(status, headers, response.body)
         except Exception:
             logger.error("invalid HTTP response", exc_info=True)
         if isinstance(exc, InvalidMessage):
@@ -338,13 +297,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             InvalidOrigin: if the origin isn't acceptable.
 
         """
-        try:
-            origin = cast(Optional[Origin], headers.get("Origin"))
-        except MultipleValuesError as exc:
-            raise InvalidHeader("Origin", "more than one Origin header found") from exc
-        if origins is not None and origin not in origins:
-            raise InvalidOrigin(origin)
-        return origin
+        return check_origin(headers, origins)
 
     @staticmethod
     def process_extensions(
@@ -362,26 +315,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             InvalidHandshake: if the header is malformed.
 
         """
-        accepted: List[Extension] = []
-        answers: List[ExtensionHeader] = []
-        values = headers.get_all("Sec-WebSocket-Extensions")
-        if values and available_extensions:
-            offers = [offer for value in values for offer in parse_extension(value)]
-            for name, request_params in offers:
-                for factory in available_extensions:
-                    if factory.name != name:
-                        continue
-                    try:
-                        response_params, extension = factory.process_request_params(
-                            request_params, accepted
-                        )
-                    except NegotiationError:
-                        continue
-                    answers.append((name, response_params))
-                    accepted.append(extension)
-                    break
-        header = build_extension(answers) if answers else None
-        return header, accepted
+        return accept_extensions(headers, available_extensions)
 
     def process_subprotocol(
         self,
@@ -395,9 +329,8 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             InvalidHandshake: if the header is malformed.
 
         """
-        values = headers.get_all("Sec-WebSocket-Protocol")
-        if values and available_subprotocols:
-            offered = [item for value in values for item in parse_subprotocol(value)]
+        if available_subprotocols and "Sec-WebSocket-Protocol" in headers:
+            offered = offered_subprotocols(headers)
             return self.select_subprotocol(offered, available_subprotocols)
         return None
 
@@ -418,16 +351,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         """
         if self._select_subprotocol is not None:
             return self._select_subprotocol(client_subprotocols, server_subprotocols)
-        common = [p for p in server_subprotocols if p in client_subprotocols]
-        if not common:
-            return None
-        return min(
-            common,
-            key=lambda p: (
-                client_subprotocols.index(p) + server_subprotocols.index(p),
-                server_subprotocols.index(p),
-            ),
-        )
+        return select_subprotocol(client_subprotocols, server_subprotocols)
 
     async def handshake(
         self,
@@ -448,11 +372,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         path, request_headers = await self.read_http_request()
 
         if not self.ws_server.is_serving():
-            raise AbortHandshake(
-                http.HTTPStatus.SERVICE_UNAVAILABLE,
-                [("Content-Type", "text/plain; charset=utf-8")],
-                b"Server is shutting down.\n",
-            )
+            raise _shutting_down()
 
         # 8.x subclasses may override process_request with a plain method.
         response: Any = self.process_request(path, request_headers)
@@ -462,11 +382,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         else:
             early_response = _legacy_process_request(response)
         if not self.ws_server.is_serving():
-            raise AbortHandshake(
-                http.HTTPStatus.SERVICE_UNAVAILABLE,
-                [("Content-Type", "text/plain; charset=utf-8")],
-                b"Server is shutting down.\n",
-            )
+            raise _shutting_down()
         if early_response is not None:
             raise AbortHandshake(*early_response)
 
@@ -479,23 +395,26 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             request_headers, available_subprotocols
         )
 
-        response_headers = Headers()
-        build_response(response_headers, key)
-        if extensions_header is not None:
-            response_headers["Sec-WebSocket-Extensions"] = extensions_header
-        if self.subprotocol is not None:
-            response_headers["Sec-WebSocket-Protocol"] = self.subprotocol
         if callable(extra_headers):
             extra_headers = extra_headers(path, request_headers)
-        if extra_headers is not None:
-            for name, value in _header_items(extra_headers):
-                response_headers[name] = value
+        response_headers = handshake_response_headers(
+            key, extensions_header, self.subprotocol, extra_headers
+        )
         response_headers.setdefault("Date", http_date())
         response_headers.setdefault("Server", USER_AGENT)
 
         self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
         self.connection_open()
         return path
+
+
+def _shutting_down() -> AbortHandshake:
+    """The 503 answer to an opening handshake while the server shuts down."""
+    return AbortHandshake(
+        http.HTTPStatus.SERVICE_UNAVAILABLE,
+        [("Content-Type", "text/plain; charset=utf-8")],
+        b"Server is shutting down.\n",
+    )
 
 
 def _legacy_process_request(response: Any) -> Optional[HTTPResponse]:
@@ -514,15 +433,6 @@ def _legacy_origins(
         )
         origins = [None if origin == "" else origin for origin in origins]
     return origins
-
-
-def _header_items(headers: HeadersLike) -> List[Tuple[str, str]]:
-    """List the (name, value) pairs of headers given in any supported form."""
-    if isinstance(headers, Headers):
-        return list(headers.raw_items())
-    if hasattr(headers, "items"):
-        return list(headers.items())
-    return list(headers)
 
 
 class WebSocketServer:
@@ -585,11 +495,7 @@ class WebSocketServer:
     async def _close(self) -> None:
         if self.server is not None:
             self.server.close()
-        shutting_down = AbortHandshake(
-            http.HTTPStatus.SERVICE_UNAVAILABLE,
-            [("Content-Type", "text/plain; charset=utf-8")],
-            b"Server is shutting down.\n",
-        )
+        shutting_down = _shutting_down()
         for websocket in list(self.websockets):
             if websocket.state is CONNECTING:
                 websocket.abort_handshake(shutting_down)
