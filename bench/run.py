@@ -61,9 +61,12 @@ SUPPORTS = {
 }
 
 # Where the two processes of a pair run. "free": both may use every CPU, as
-# a client and a server would in production; "same-cpu": both pinned to the
-# last CPU. See "Placement" in bench/README.md for what that changes.
-PLACEMENTS = ("free", "same-cpu")
+# a client and a server would in production; "split": the server pinned to
+# the last CPU, the client to the first (what "free" does on an idle
+# machine, without depending on the scheduler or on other load);
+# "same-cpu": both pinned to the last CPU. See "Placement" in
+# bench/README.md for what that changes.
+PLACEMENTS = ("free", "split", "same-cpu")
 
 # Client processes for 5,000 idle connections (2 for 1,000).
 IDLE_CLIENTS = 4
@@ -453,9 +456,15 @@ class Suite:
         """Run a client-driven workload once; CPU of both sides over the same span."""
         server, client = self.pair(contender)
         # Workers inherit the orchestrator's CPUs: set theirs every time.
-        cpu_set = self.pair_cpu if placement == "same-cpu" else set(self.cpus)
-        server.pin(cpu_set)
-        client.pin(cpu_set)
+        if placement == "same-cpu":
+            server.pin(self.pair_cpu)
+            client.pin(self.pair_cpu)
+        elif placement == "split":
+            server.pin(self.pair_cpu)
+            client.pin(self.cpus[:1])
+        else:
+            server.pin(self.cpus)
+            client.pin(self.cpus)
         params = dict(workload.params)
         port = server.hello["ports"][params.pop("comp")]
         command: Dict[str, Any] = dict(
@@ -1088,7 +1097,7 @@ def verdict(
     return "met" if ok else "MISSED"
 
 
-PLACEMENT_LABELS = {"free": "free", "same-cpu": "1 CPU"}
+PLACEMENT_LABELS = {"free": "free", "split": "split", "same-cpu": "1 CPU"}
 
 # Short names of the contenders in the ratio columns.
 SHORT = {
@@ -1116,10 +1125,12 @@ def print_rows(
 
 
 def rate_cells(entry: Dict[str, Any]) -> str:
-    return "".join(
+    line = "".join(
         f"{fmt(entry.get(contender, {}).get('rate_cpu')):>11}"
         for contender in CONTENDERS
     )
+    busy = [entry.get(c, {}).get("cpu_share") for c in ("ours", BASELINE)]
+    return line + "  " + " / ".join("-" if b is None else f"{b:.2f}" for b in busy)
 
 
 OTHER_CONTENDERS = [c for c in CONTENDERS if c not in ("ours", BASELINE)]
@@ -1161,9 +1172,14 @@ def print_rate_tables(rows: List[Tuple[str, Dict[str, Any]]]) -> None:
     )
     print(
         "cpus: where the pair ran: free (both processes on every CPU, as in "
-        "production) or 1 CPU (both pinned to one)."
+        "production), split (one CPU each)"
     )
-    print_rows(rows, "".join(f"{c:>11}" for c in CONTENDERS), rate_cells)
+    print(
+        "or 1 CPU (both pinned to the same one); busy: CPU-seconds per second "
+        "of the pair, ours / websockets (2 = both CPUs)."
+    )
+    header = "".join(f"{c:>11}" for c in CONTENDERS) + "  busy"
+    print_rows(rows, header, rate_cells)
     print()
     print(
         "Ratios per CPU-second, medians of paired ratios (same repetition): each "
@@ -1286,8 +1302,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         nargs="+",
         choices=PLACEMENTS,
         help="where the client and server of echo, stream and handshake run: "
-        "free (default: both may use every CPU, as in production) or "
-        "same-cpu (both pinned to the last CPU); several run each in turn",
+        "free (default: both may use every CPU, as in production), split "
+        "(server on the last CPU, client on the first) or same-cpu (both on "
+        "the last CPU); several run each in turn",
     )
     parser.add_argument("--list", action="store_true", help="list the workloads")
     args = parser.parse_args(argv)
