@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -38,8 +38,12 @@ RESULTS = os.path.join(BENCH, "results")
 OTHERS_VENV = os.path.join(BENCH, ".venv-others")
 REQUIREMENTS = os.path.join(ROOT, "requirements", "bench.txt")
 
-CONTENDERS = ("ours", "websockets", "aiohttp", "raw")
+CONTENDERS = ("ours", "websockets", "aiohttp", "picows-ws", "picows", "raw")
 BASELINE = "websockets"
+# Contenders installed in bench/.venv-others from requirements/bench.txt.
+OTHERS = ("websockets", "aiohttp", "picows-ws", "picows")
+# picows-ws is picows' websockets-compatible API (picows.websockets), picows
+# its native callback API (WSListener.on_ws_frame).
 
 # Compression variants: "off"; "def", each library's default settings; "eq",
 # the same settings everywhere (window bits 12 and memLevel 5, websockets'
@@ -49,13 +53,28 @@ SUPPORTS = {
     "ours": ("off", "def", "eq"),
     "websockets": ("off", "def", "eq"),
     "aiohttp": ("off", "def"),
+    # picows.websockets has compression="deflate" (15-bit windows, zlib's
+    # memLevel 8) or None, no settings; the native API has no compression.
+    "picows-ws": ("off", "def"),
+    "picows": ("off",),
     "raw": ("off",),
 }
+
+# Where the two processes of a pair run. "free": both may use every CPU, as
+# a client and a server would in production; "split": the server pinned to
+# the last CPU, the client to the first (what "free" does on an idle
+# machine, without depending on the scheduler or on other load);
+# "same-cpu": both pinned to the last CPU. See "Placement" in
+# bench/README.md for what that changes.
+PLACEMENTS = ("free", "split", "same-cpu")
 
 # Client processes for 5,000 idle connections (2 for 1,000).
 IDLE_CLIENTS = 4
 
 SIZES = ((16, "16"), (1024, "1k"), (65536, "64k"), (1048576, "1m"))
+
+# Workloads that run on a persistent pair of processes.
+PAIR_KINDS = ("echo", "stream", "handshake")
 
 # Targets: ratio of ours to websockets per CPU-second, higher is better.
 TARGETS_SMALL = {"echo_16", "echo_1k"}
@@ -217,7 +236,7 @@ def worker_env(contender: str) -> Dict[str, str]:
 
 
 def worker_python(contender: str) -> str:
-    if contender in ("websockets", "aiohttp"):
+    if contender in OTHERS:
         return others_python()
     return sys.executable
 
@@ -257,7 +276,8 @@ class Worker:
         self.contender = contender
         self.role = role
         self.name = f"{contender}-{role}{tag}"
-        script = os.path.join(WORKERS, f"{contender}_{role}.py")
+        module = contender.replace("-", "_")
+        script = os.path.join(WORKERS, f"{module}_{role}.py")
         self.log_path = os.path.join(log_dir, f"{self.name}.log")
         self.log_file = open(self.log_path, "a")
         self.process = subprocess.Popen(
@@ -295,9 +315,7 @@ class Worker:
             ROOT + os.sep + "websockets"
         ):
             raise WorkerError(f"{self.name} imported {where}, not this project")
-        if self.contender in ("websockets", "aiohttp") and not where.startswith(
-            OTHERS_VENV
-        ):
+        if self.contender in OTHERS and not where.startswith(OTHERS_VENV):
             raise WorkerError(f"{self.name} imported {where}, not bench/.venv-others")
 
     def send(self, **command: Any) -> None:
@@ -337,6 +355,22 @@ class Worker:
             except (ProcessLookupError, OSError):
                 pass
 
+    def switches(self) -> Tuple[int, int]:
+        """Voluntary and involuntary context switches of the process so far."""
+        counts = {}
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    key, _, value = line.partition(":")
+                    if key.endswith("ctxt_switches"):
+                        counts[key] = int(value)
+        except (FileNotFoundError, ValueError):  # pragma: no cover
+            return 0, 0
+        return (
+            counts.get("voluntary_ctxt_switches", 0),
+            counts.get("nonvoluntary_ctxt_switches", 0),
+        )
+
     def stop(self) -> None:
         if self.process.poll() is None:
             try:
@@ -360,8 +394,10 @@ class Suite:
         self.warm: float = 0.1 if self.quick else 0.3
         self.duration: float = args.duration or (0.25 if self.quick else 1.0)
         self.cpus = cpus()
-        # Ping-pong workers share the last CPU; the orchestrator and the
-        # clients of the idle workload use the others.
+        self.placements: List[str] = args.placement or [PLACEMENTS[0]]
+        # With --placement same-cpu, the two workers of a pair share the last
+        # CPU, and so does the server of the idle workload; the orchestrator
+        # and the clients of the idle workload use the others.
         self.pair_cpu = {self.cpus[-1]}
         self.other_cpus = set(self.cpus[:-1]) or self.pair_cpu
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -415,11 +451,20 @@ class Suite:
         contender: str,
         duration: float,
         profile: Optional[str] = None,
+        placement: str = PLACEMENTS[0],
     ) -> Dict[str, Any]:
         """Run a client-driven workload once; CPU of both sides over the same span."""
         server, client = self.pair(contender)
-        server.pin(self.pair_cpu)
-        client.pin(self.pair_cpu)
+        # Workers inherit the orchestrator's CPUs: set theirs every time.
+        if placement == "same-cpu":
+            server.pin(self.pair_cpu)
+            client.pin(self.pair_cpu)
+        elif placement == "split":
+            server.pin(self.pair_cpu)
+            client.pin(self.cpus[:1])
+        else:
+            server.pin(self.cpus)
+            client.pin(self.cpus)
         params = dict(workload.params)
         port = server.hello["ports"][params.pop("comp")]
         command: Dict[str, Any] = dict(
@@ -442,29 +487,49 @@ class Suite:
         if profile is not None:
             mark["profile"] = "start"
         before = server.call(**mark)
+        switches = server.switches() + client.switches()
         client.send(cmd="go")
         result = client.read(timeout)
+        switches = tuple(
+            after - before
+            for after, before in zip(server.switches() + client.switches(), switches)
+        )
         mark = dict(cmd="mark")
         if profile is not None:
             mark.update(profile="stop", path=profile + "-server.pstats")
         after = server.call(**mark)
         server_cpu = after["cpu"] - before["cpu"]
         cpu = result["cpu"] + server_cpu
+        ops = result["ops"]
         return {
-            "ops": result["ops"],
+            "placement": placement,
+            "ops": ops,
             "client_cpu": result["cpu"],
             "server_cpu": server_cpu,
             "wall": result["wall"],
-            "rate_cpu": result["ops"] / cpu if cpu > 0 else None,
-            "rate_wall": result["ops"] / result["wall"],
-            # Share of the pinned CPU the pair got: near 1 when it had the
-            # CPU to itself, lower when other processes ran there too.
+            "rate_cpu": ops / cpu if cpu > 0 else None,
+            "rate_wall": ops / result["wall"],
+            # CPUs the pair kept busy: at most 1 with same-cpu, where it is
+            # near 1 when the pair had the CPU to itself.
             "cpu_share": cpu / result["wall"],
+            # Context switches per operation: voluntary ones are wake-ups
+            # (the process slept in the event loop's select), involuntary
+            # ones preemptions. Server, then client.
+            "server_wakeups": switches[0] / ops if ops else None,
+            "server_preempted": switches[1] / ops if ops else None,
+            "client_wakeups": switches[2] / ops if ops else None,
+            "client_preempted": switches[3] / ops if ops else None,
         }
 
     def record(self, workload: Workload, contender: str, rep: int, **data: Any) -> None:
         self.measurements.append(
-            {"workload": workload.name, "contender": contender, "rep": rep, **data}
+            {
+                "workload": workload.name,
+                "row": row_name(workload.name, data.get("placement")),
+                "contender": contender,
+                "rep": rep,
+                **data,
+            }
         )
 
     def fail(self, workload: Workload, contender: str, exc: Exception) -> None:
@@ -485,16 +550,20 @@ class Suite:
         for rep in range(self.reps):
             log(f"repetition {rep + 1}/{self.reps}")
             for workload in workloads:
-                rates = []
-                for contender in self.order(workload.contenders, rep):
-                    try:
-                        data = self.measure_pair(workload, contender, self.duration)
-                    except (WorkerError, KeyError) as exc:
-                        self.fail(workload, contender, exc)
-                        continue
-                    self.record(workload, contender, rep, **data)
-                    rates.append(f"{contender} {fmt(data['rate_cpu'])}")
-                log(f"  {workload.name:<20} " + ", ".join(rates))
+                for placement in self.placements:
+                    rates = []
+                    for contender in self.order(workload.contenders, rep):
+                        try:
+                            data = self.measure_pair(
+                                workload, contender, self.duration, placement=placement
+                            )
+                        except (WorkerError, KeyError) as exc:
+                            self.fail(workload, contender, exc)
+                            continue
+                        self.record(workload, contender, rep, **data)
+                        rates.append(f"{contender} {fmt(data['rate_cpu'])}")
+                    row = row_name(workload.name, placement)
+                    log(f"  {row:<29} " + ", ".join(rates))
 
     # Idle connections.
 
@@ -649,6 +718,8 @@ class Suite:
             "ours": ("broadcast", "loop", "gather"),
             "websockets": ("broadcast", "loop"),
             "aiohttp": ("loop",),
+            "picows-ws": ("broadcast", "loop"),
+            "picows": ("loop",),
             "raw": ("loop",),
         }[contender]
         rounds = 2 if self.quick else 5
@@ -761,13 +832,15 @@ class Suite:
                     print(f"\n{workload.name}, broadcast {mode}, server: {path}")
                     print_top(top)
                 continue
-            if workload.kind not in ("echo", "stream", "handshake"):
+            if workload.kind not in PAIR_KINDS:
                 log(f"can't profile {workload.name}")
                 continue
             self.warm = 0.5
             base = os.path.join(directory, workload.name)
-            self.measure_pair(workload, "ours", 0.5)  # warm up
-            data = self.measure_pair(workload, "ours", 2.0 if self.quick else 5.0, base)
+            placement = self.placements[0]
+            self.measure_pair(workload, "ours", 0.5, placement=placement)  # warm up
+            duration = 2.0 if self.quick else 5.0
+            data = self.measure_pair(workload, "ours", duration, base, placement)
             profiles[workload.name] = {"measurement": data}
             for side in ("server", "client"):
                 path = f"{base}-{side}.pstats"
@@ -864,34 +937,58 @@ def median(values: Sequence[float]) -> Optional[float]:
     return statistics.median(values) if values else None
 
 
+def row_name(workload: str, placement: Optional[str]) -> str:
+    """A row of the table: the workload, and its placement unless the default."""
+    if placement is None or placement == PLACEMENTS[0]:
+        return workload
+    return f"{workload}@{placement}"
+
+
 def paired_ratios(
     measurements: List[Dict[str, Any]],
-    workload: str,
+    row: str,
     contender: str,
     key: Any = lambda m: m["rate_cpu"],
+    baseline: str = BASELINE,
 ) -> List[float]:
-    """Ratios of ``contender`` to the baseline, one per repetition."""
+    """Ratios of ``contender`` to ``baseline`` in a row, one per repetition."""
     by_rep: Dict[int, Dict[str, float]] = {}
     for m in measurements:
-        if m["workload"] == workload and m["rep"] >= 0:
+        if m["row"] == row and m["rep"] >= 0:
             value = key(m)
             if value is not None:
                 by_rep.setdefault(m["rep"], {})[m["contender"]] = value
     return [
-        rates[contender] / rates[BASELINE]
+        rates[contender] / rates[baseline]
         for rates in by_rep.values()
-        if contender in rates and rates.get(BASELINE)
+        if contender in rates and rates.get(baseline)
     ]
 
 
 def summarize(suite: Suite, workloads: List[Workload]) -> Dict[str, Any]:
     ms = suite.measurements
     summary: Dict[str, Any] = {}
-    for workload in workloads:
-        entry: Dict[str, Any] = {"kind": workload.kind, "target": workload.target}
-        own = [m for m in ms if m["workload"] == workload.name]
+    rows = [
+        (workload, row_name(workload.name, placement), placement)
+        for workload in workloads
+        for placement in (suite.placements if workload.kind in PAIR_KINDS else [None])
+    ]
+    for workload, row, placement in rows:
+        entry: Dict[str, Any] = {
+            "kind": workload.kind,
+            "workload": workload.name,
+            "placement": placement,
+            "target": workload.target,
+        }
+        own = [m for m in ms if m["row"] == row]
+        if not own:
+            continue
         contenders = sorted(
-            {m["contender"] for m in own}, key=lambda c: (c not in CONTENDERS, c)
+            {m["contender"] for m in own},
+            key=lambda c: (
+                c not in CONTENDERS,
+                CONTENDERS.index(c) if c in CONTENDERS else c,
+            ),
         )
         for contender in contenders:
             mine = [m for m in own if m["contender"] == contender and m["rep"] >= 0]
@@ -903,14 +1000,34 @@ def summarize(suite: Suite, workloads: List[Workload]) -> Dict[str, Any]:
                 stats["rate_wall"] = median(
                     [m["rate_wall"] for m in mine if "rate_wall" in m]
                 )
-                stats["ratio_cpu"] = median(paired_ratios(ms, workload.name, contender))
+                stats["ratio_cpu"] = median(paired_ratios(ms, row, contender))
                 stats["ratio_wall"] = median(
-                    paired_ratios(
-                        ms, workload.name, contender, lambda m: m.get("rate_wall")
-                    )
+                    paired_ratios(ms, row, contender, lambda m: m.get("rate_wall"))
                 )
+            if workload.kind in PAIR_KINDS:
+                for key in (
+                    "cpu_share",
+                    "server_wakeups",
+                    "client_wakeups",
+                    "server_preempted",
+                    "client_preempted",
+                ):
+                    stats[key] = median(
+                        [m[key] for m in mine if m.get(key) is not None]
+                    )
+                stats["server_cpu_per_op"] = median(
+                    [m["server_cpu"] / m["ops"] for m in mine]
+                )
+                stats["client_cpu_per_op"] = median(
+                    [m["client_cpu"] / m["ops"] for m in mine]
+                )
+                if contender != "ours":
+                    # How ours compares to each contender, same run.
+                    stats["ours_ratio_cpu"] = median(
+                        paired_ratios(ms, row, "ours", baseline=contender)
+                    )
             if workload.kind == "masking":
-                stats["ratio_cpu"] = median(paired_ratios(ms, workload.name, contender))
+                stats["ratio_cpu"] = median(paired_ratios(ms, row, contender))
                 stats["by_size"] = {
                     size: median([m["by_size"][size] for m in mine])
                     for size in (mine[0]["by_size"] if mine else {})
@@ -934,7 +1051,7 @@ def summarize(suite: Suite, workloads: List[Workload]) -> Dict[str, Any]:
                         for key in ("server_cpu", "call_cpu", "wall")
                     }
             entry[contender] = stats
-        summary[workload.name] = entry
+        summary[row] = entry
     return summary
 
 
@@ -980,34 +1097,117 @@ def verdict(
     return "met" if ok else "MISSED"
 
 
+PLACEMENT_LABELS = {"free": "free", "split": "split", "same-cpu": "1 CPU"}
+
+# Short names of the contenders in the ratio columns.
+SHORT = {
+    "ours": "ours",
+    "websockets": "ws",
+    "aiohttp": "aiohttp",
+    "picows-ws": "pws",
+    "picows": "picows",
+    "raw": "raw",
+}
+
+
+def print_rows(
+    rows: List[Tuple[str, Dict[str, Any]]],
+    header: str,
+    cells: Callable[[Dict[str, Any]], str],
+) -> None:
+    """A table of echo, stream and handshake rows: workload, placement, cells."""
+    header = f"{'workload':<20}{'cpus':>6}" + header
+    print(header)
+    print("-" * len(header))
+    for _name, entry in rows:
+        where = PLACEMENT_LABELS[entry["placement"]]
+        print(f"{entry['workload']:<20}{where:>6}" + cells(entry))
+
+
+def rate_cells(entry: Dict[str, Any]) -> str:
+    line = "".join(
+        f"{fmt(entry.get(contender, {}).get('rate_cpu')):>11}"
+        for contender in CONTENDERS
+    )
+    busy = [entry.get(c, {}).get("cpu_share") for c in ("ours", BASELINE)]
+    return line + "  " + " / ".join("-" if b is None else f"{b:.2f}" for b in busy)
+
+
+OTHER_CONTENDERS = [c for c in CONTENDERS if c not in ("ours", BASELINE)]
+
+
+def ratio_cells(entry: Dict[str, Any]) -> str:
+    ours = entry.get("ours", {})
+    ratio, wall = ours.get("ratio_cpu"), ours.get("ratio_wall")
+    line = f"{fmt_ratio(ratio):>9}{fmt_ratio(wall):>8}"
+    for contender in OTHER_CONTENDERS:
+        line += f"{fmt_ratio(entry.get(contender, {}).get('ratio_cpu')):>11}"
+    for contender in OTHER_CONTENDERS:
+        if contender != "aiohttp":
+            theirs = entry.get(contender, {}).get("ours_ratio_cpu")
+            line += f"{fmt_ratio(theirs):>12}"
+    target = entry["target"]
+    return line + f"{fmt_ratio(target, '>='):>8}  {verdict(ratio, target)}"
+
+
+def switch_cells(entry: Dict[str, Any]) -> str:
+    line = ""
+    for contender in CONTENDERS:
+        stats = entry.get(contender)
+        if not stats or stats.get("server_wakeups") is None:
+            line += f"{'-':>13}"
+            continue
+        woken = stats["server_wakeups"] + stats["client_wakeups"]
+        preempted = stats["server_preempted"] + stats["client_preempted"]
+        line += f"{f'{woken:.2f}/{preempted:.2f}':>13}"
+    return line
+
+
+def print_rate_tables(rows: List[Tuple[str, Dict[str, Any]]]) -> None:
+    """Rates of every contender, ratios, context switches: echo, stream, handshake."""
+    print()
+    print(
+        "Operations per CPU-second of client + server (round trips, messages or "
+        "handshakes); median of repetitions."
+    )
+    print(
+        "cpus: where the pair ran: free (both processes on every CPU, as in "
+        "production), split (one CPU each)"
+    )
+    print(
+        "or 1 CPU (both pinned to the same one); busy: CPU-seconds per second "
+        "of the pair, ours / websockets (2 = both CPUs)."
+    )
+    header = "".join(f"{c:>11}" for c in CONTENDERS) + "  busy"
+    print_rows(rows, header, rate_cells)
+    print()
+    print(
+        "Ratios per CPU-second, medians of paired ratios (same repetition): each "
+        "contender / websockets (ws),"
+    )
+    print(
+        "then ours / picows-ws (pws), ours / picows' native API, ours / raw "
+        "floor; (wall): ours / ws per wall-clock second."
+    )
+    header = f"{'ours/ws':>9}{'(wall)':>8}"
+    header += "".join(f"{SHORT[c] + '/ws':>11}" for c in OTHER_CONTENDERS)
+    header += "".join(
+        f"{'ours/' + SHORT[c]:>12}" for c in OTHER_CONTENDERS if c != "aiohttp"
+    )
+    print_rows(rows, header + f"{'target':>8}  status", ratio_cells)
+    print()
+    print(
+        "Context switches per operation, server + client: voluntary (wake-ups "
+        "from the event loop's select) / involuntary (preemptions)."
+    )
+    print_rows(rows, "".join(f"{c:>13}" for c in CONTENDERS), switch_cells)
+
+
 def print_table(summary: Dict[str, Any], suite: Suite) -> None:
-    rate_rows = [
-        (name, e)
-        for name, e in summary.items()
-        if e["kind"] in ("echo", "stream", "handshake")
-    ]
+    rate_rows = [(name, e) for name, e in summary.items() if e["kind"] in PAIR_KINDS]
     columns = [c for c in CONTENDERS]
     if rate_rows:
-        print()
-        print(
-            "Operations per CPU-second of client + server (round trips, messages or "
-            "handshakes); median of repetitions."
-        )
-        print("ours/ws: median of paired ratios to websockets, per CPU-second (wall).")
-        header = f"{'workload':<20}" + "".join(f"{c:>11}" for c in columns)
-        header += f"{'ours/ws':>9}{'(wall)':>8}{'target':>8}  status"
-        print(header)
-        print("-" * len(header))
-        for name, entry in rate_rows:
-            line = f"{name:<20}"
-            for contender in columns:
-                line += f"{fmt(entry.get(contender, {}).get('rate_cpu')):>11}"
-            ours = entry.get("ours", {})
-            ratio, wall = ours.get("ratio_cpu"), ours.get("ratio_wall")
-            target = entry["target"]
-            line += f"{fmt_ratio(ratio):>9}{fmt_ratio(wall):>8}"
-            line += f"{fmt_ratio(target, '>='):>8}  {verdict(ratio, target)}"
-            print(line)
+        print_rate_tables(rate_rows)
     idle_rows = [(name, e) for name, e in summary.items() if e["kind"] == "idle"]
     if idle_rows:
         print()
@@ -1097,6 +1297,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="profile our server and client with cProfile, and the server's "
         "memory for idle workloads (default: --only echo_16_off handshake_off)",
     )
+    parser.add_argument(
+        "--placement",
+        nargs="+",
+        choices=PLACEMENTS,
+        help="where the client and server of echo, stream and handshake run: "
+        "free (default: both may use every CPU, as in production), split "
+        "(server on the last CPU, client on the first) or same-cpu (both on "
+        "the last CPU); several run each in turn",
+    )
     parser.add_argument("--list", action="store_true", help="list the workloads")
     args = parser.parse_args(argv)
 
@@ -1140,6 +1349,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "reps": suite.reps,
         "duration": suite.duration,
         "warm": suite.warm,
+        "placements": suite.placements,
         "argv": sys.argv[1:] if argv is None else argv,
     }
     output: Dict[str, Any] = {"meta": meta}
@@ -1147,7 +1357,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.profile:
             output["profiles"] = suite.run_profiles(workloads)
         else:
-            pairs = [w for w in workloads if w.kind in ("echo", "stream", "handshake")]
+            pairs = [w for w in workloads if w.kind in PAIR_KINDS]
             suite.run_pairs(pairs)
             suite.stop()
             idle = [w for w in workloads if w.kind == "idle"]
@@ -1169,15 +1379,35 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.profile:
         summary = summarize(suite, workloads)
         output["summary"] = summary
-        shares = [m["cpu_share"] for m in suite.measurements if "cpu_share" in m]
-        meta["cpu_share"] = median(shares)
+        shares = {
+            placement: median(
+                [
+                    m["cpu_share"]
+                    for m in suite.measurements
+                    if m.get("placement") == placement
+                ]
+            )
+            for placement in suite.placements
+        }
+        meta["cpu_share"] = shares
         table = io.StringIO()
         with contextlib.redirect_stdout(table):
             print_table(summary, suite)
-            if shares:
+            busy = [
+                f"{PLACEMENT_LABELS[placement]}: {share:.2f}"
+                for placement, share in shares.items()
+                if share is not None
+            ]
+            if busy:
                 print(
-                    f"\nPinned pairs were busy {median(shares):.0%} of the wall time "
-                    "(median; near 100% when alone on their CPU)."
+                    "\nCPUs kept busy by the measured pairs (CPU-seconds per "
+                    "second, median): " + ", ".join(busy) + "."
+                )
+                print(
+                    "With 1 CPU, near 1.00 when the pair had it to itself; "
+                    "lower on a loaded machine. Load average "
+                    + " ".join(f"{x:.2f}" for x in meta["loadavg_before"])
+                    + " before the run."
                 )
         print(table.getvalue(), end="")
         with open(os.path.splitext(path)[0] + ".txt", "w") as f:

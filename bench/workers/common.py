@@ -24,6 +24,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
 __all__ = [
     "ClientBase",
     "Control",
+    "HandlerServer",
     "IteratingClient",
     "IteratingServer",
     "ServerBase",
@@ -301,18 +302,21 @@ class IteratingServer(ServerBase):
     async def listen(self, **kwargs: Any) -> Any:
         raise NotImplementedError
 
-    async def start(self) -> Dict[str, int]:
-        common: Dict[str, Any] = dict(ping_interval=None, max_size=2**21, backlog=1024)
-        variants = compression_variants(
+    def variants(self) -> Dict[str, Dict[str, Any]]:
+        """Keyword arguments of the listener of each compression variant."""
+        return compression_variants(
             self.deflate_factory(
                 server_max_window_bits=EQ_WINDOW_BITS,
                 client_max_window_bits=EQ_WINDOW_BITS,
                 compress_settings={"memLevel": EQ_MEM_LEVEL},
             )
         )
+
+    async def start(self) -> Dict[str, int]:
+        common: Dict[str, Any] = dict(ping_interval=None, max_size=2**21, backlog=1024)
         self.servers = []
         ports = {}
-        for name, kwargs in variants.items():
+        for name, kwargs in self.variants().items():
             server = await self.listen(**common, **kwargs)
             self.servers.append(server)
             ports[name] = server.sockets[0].getsockname()[1]
@@ -342,6 +346,35 @@ class IteratingServer(ServerBase):
 
     async def broadcast(self, mode: str, message: str) -> None:
         await self.send_to_all(mode, lambda ws: ws.send(message))
+
+
+class HandlerServer(IteratingServer):
+    """
+    Server worker for the ``serve(handler)`` API of websockets >= 13 and of
+    picows.websockets: the handler takes the connection only, the path is in
+    ``ws.request.path``, and ``broadcast(connections, message)`` is a function.
+
+    Subclasses set ``serve`` and ``broadcast_function``.
+
+    """
+
+    serve: Any = None
+    broadcast_function: Any = None
+
+    async def handler(self, ws: Any) -> None:
+        await self.serve_connection(ws, ws.request.path)
+
+    async def listen(self, **kwargs: Any) -> Any:
+        return await type(self).serve(self.handler, "127.0.0.1", 0, **kwargs)
+
+    async def broadcast(self, mode: str, message: str) -> None:
+        if mode == "broadcast":
+            type(self).broadcast_function(self.clients, message)
+        else:
+            await super().broadcast(mode, message)
+
+
+Step = Callable[[], Awaitable[int]]
 
 
 class ClientBase:
@@ -386,6 +419,38 @@ class ClientBase:
     async def listen(self, ws: Any) -> None:
         """Count broadcast messages received on an idle connection until it closes."""
         raise NotImplementedError
+
+    # Steps of the measured loops. Libraries driven by callbacks override them.
+
+    def echo_step(
+        self, ws: Any, message: Union[str, bytes]
+    ) -> Tuple[Step, Callable[[], Any]]:
+        """One round trip per step, and a function returning the last reply."""
+        send, recv = self.methods(ws, message)
+        reply = None
+
+        async def step() -> int:
+            nonlocal reply
+            await send(message)
+            reply = await recv()
+            return 1
+
+        return step, lambda: reply
+
+    def stream_step(self, ws: Any, message: Union[str, bytes], batch: int) -> Step:
+        """``batch`` one-way messages, then a synchronisation with the server."""
+        send, recv = self.methods(ws, message)
+        empty = message[:0]
+
+        async def step() -> int:
+            for _ in range(batch):
+                await send(message)
+            # The server answers an empty message once it has read the rest.
+            await send(empty)
+            await recv()
+            return batch
+
+        return step
 
     # Command loop.
 
@@ -448,39 +513,21 @@ class ClientBase:
     async def cmd_echo(self, command: Dict[str, Any]) -> None:
         message = make_payload(command["payload"], command["size"])
         ws = await self.connect(command["port"], "/echo", command["comp"])
-        send, recv = self.methods(ws, message)
-        reply = None
-
-        async def step() -> int:
-            nonlocal reply
-            await send(message)
-            reply = await recv()
-            return 1
-
+        step, last_reply = self.echo_step(ws, message)
         try:
             result = await self.phase(command, step)
         finally:
             await self.close(ws)
-        assert reply == message, "echo mismatch"
+        assert last_reply() == message, "echo mismatch"
         self.control.write(**result)
 
     async def cmd_stream(self, command: Dict[str, Any]) -> None:
         message = make_payload(command["payload"], command["size"])
-        empty = message[:0]
         ws = await self.connect(command["port"], "/sink", command["comp"])
-        send, recv = self.methods(ws, message)
         # Messages sent between two synchronisations with the server; the
         # time is checked once per batch.
         batch = max(1, min(1000, (1 << 20) // max(1, len(message))))
-
-        async def step() -> int:
-            for _ in range(batch):
-                await send(message)
-            # The server answers an empty message once it has read the rest.
-            await send(empty)
-            await recv()
-            return batch
-
+        step = self.stream_step(ws, message, batch)
         try:
             result = await self.phase(command, step)
         finally:
@@ -556,27 +603,32 @@ class IteratingClient(ClientBase):
     Client worker for the libraries of :class:`IteratingServer`.
 
     Subclasses set ``deflate_factory`` to the library's
-    ClientPerMessageDeflateFactory and implement ``open(uri, **kwargs)``.
+    ClientPerMessageDeflateFactory and either ``connect_function``, the
+    library's ``connect(uri, **kwargs)``, or implement ``open(uri, **kwargs)``.
 
     """
 
     deflate_factory: Any = None
+    connect_function: Any = None
 
     async def open(self, uri: str, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        return await type(self).connect_function(uri, **kwargs)
 
-    async def connect(self, port: int, path: str, comp: str) -> Any:
-        variants = compression_variants(
+    def variants(self) -> Dict[str, Dict[str, Any]]:
+        """Keyword arguments of ``open()`` for each compression variant."""
+        return compression_variants(
             self.deflate_factory(
                 client_max_window_bits=True,
                 compress_settings={"memLevel": EQ_MEM_LEVEL},
             )
         )
+
+    async def connect(self, port: int, path: str, comp: str) -> Any:
         return await self.open(
             f"ws://127.0.0.1:{port}{path}",
             ping_interval=None,
             max_size=2**21,
-            **variants[comp],
+            **self.variants()[comp],
         )
 
     async def close(self, ws: Any) -> None:

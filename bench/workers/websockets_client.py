@@ -1,7 +1,5 @@
 """Client worker for websockets from PyPI (run in bench/.venv-others)."""
 
-from typing import Any
-
 from common import IteratingClient, parse_config, run
 
 import websockets
@@ -12,9 +10,7 @@ from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFact
 class Client(IteratingClient):
     library = websockets
     deflate_factory = ClientPerMessageDeflateFactory
-
-    async def open(self, uri: str, **kwargs: Any) -> Any:
-        return await connect(uri, **kwargs)
+    connect_function = connect
 
 
 if __name__ == "__main__":
