@@ -527,7 +527,126 @@ def test_close_with_unread_data_in_memory_matches_real_socket() -> None:
     assert memory[0] == 1006
 
 
+@contextlib.asynccontextmanager
+async def slow_relay(
+    port: int, delay: float, chunk_size: Optional[int]
+) -> AsyncIterator[int]:
+    """
+    A TCP relay to ``port`` on 127.0.0.1 that delays what it forwards, or
+    forwards it in writes of ``chunk_size`` bytes: the real-socket version of
+    a link's ``delay`` and ``chunk_size``. Yield the relay's port.
+
+    """
+    loop = asyncio.get_running_loop()
+    tasks: List[asyncio.Task[None]] = []
+
+    async def forward(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        while data := await reader.read(65536):
+            pieces = [data]
+            if chunk_size is not None:
+                pieces = [
+                    data[i : i + chunk_size] for i in range(0, len(data), chunk_size)
+                ]
+            for piece in pieces:
+                if delay:
+                    loop.call_later(delay, writer.write, piece)
+                else:
+                    writer.write(piece)
+                    await writer.drain()
+        await asyncio.sleep(delay)
+        writer.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer_reader, peer_writer = await asyncio.open_connection("127.0.0.1", port)
+        tasks.append(asyncio.ensure_future(forward(reader, peer_writer)))
+        tasks.append(asyncio.ensure_future(forward(peer_reader, writer)))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def slow_link_scenario(
+    memory: bool, delay: float, chunk_size: Optional[int]
+) -> Tuple[Any, ...]:
+    """A conversation through a link with latency or small writes."""
+    reads: List[int] = []
+    servers: List[WebSocketServerProtocol] = []
+
+    class Counting(WebSocketServerProtocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            servers.append(self)
+            super().connection_made(transport)
+
+        def data_received(self, data: bytes) -> None:
+            reads.append(len(data))
+            super().data_received(data)
+
+    async def talk(client: WebSocketClientProtocol) -> Tuple[str, float]:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await (await client.ping())
+        latency = loop.time() - start
+        await client.send("hello" * 10)
+        reply = await client.recv()
+        assert isinstance(reply, str)
+        return reply, latency
+
+    kwargs = dict(compression=None, ping_interval=None, create_protocol=Counting)
+    if memory:
+        async with TestServer(echo, **kwargs) as test_server:
+            link = Link(delay=delay)
+            if chunk_size is not None:
+                link.client_to_server.chunk_size = chunk_size
+            async with test_server.connect(link=link) as client:
+                reply, latency = await talk(client)
+            await servers[0].wait_closed()
+    else:
+        async with serve(echo, "127.0.0.1", 0, **kwargs) as real_server:
+            port = real_server.sockets[0].getsockname()[1]  # type: ignore[index]
+            async with slow_relay(port, delay, chunk_size) as relay_port:
+                uri = f"ws://127.0.0.1:{relay_port}/"
+                async with connect(uri, compression=None) as client:
+                    reply, latency = await talk(client)
+                await servers[0].wait_closed()
+    close_codes = (client.close_code, servers[0].close_code)
+    return reply, close_codes, latency, max(reads)
+
+
+def test_delay_in_memory_matches_real_socket() -> None:
+    memory = testing.run(slow_link_scenario(True, delay=0.05, chunk_size=None))
+    real = run_real(slow_link_scenario(False, delay=0.05, chunk_size=None))
+    # A round trip takes at least twice the delay: exactly on the virtual
+    # clock, a bit more over TCP.
+    assert memory[2] == 0.1
+    assert real[2] >= 0.1
+    assert memory[:2] == real[:2] == ("hello" * 10, (1000, 1000))
+
+
+def test_chunk_size_in_memory_matches_real_socket() -> None:
+    memory = testing.run(slow_link_scenario(True, delay=0, chunk_size=1))
+    real = run_real(slow_link_scenario(False, delay=0, chunk_size=1))
+    assert memory[:2] == real[:2] == ("hello" * 10, (1000, 1000))
+    # In memory, the server reads one byte at a time; over TCP, the kernel
+    # may coalesce small segments when the reader is slower than the writer.
+    assert memory[3] == 1
+
+
 # Faults.
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"chunk_size": 0}, {"chunk_size": None}, {"delay": -1}]
+)
+def test_link_rejects_invalid_settings(kwargs: Any) -> None:
+    with pytest.raises(ValueError):
+        Link(**kwargs)
 
 
 @virtual_clock

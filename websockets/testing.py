@@ -400,6 +400,10 @@ class Pipe:
         capacity: int = 2**16,
         mask: bool,
     ) -> None:
+        if not (isinstance(chunk_size, int) and chunk_size >= 1):
+            raise ValueError(f"chunk_size must be a positive int, not {chunk_size!r}")
+        if delay < 0:
+            raise ValueError(f"delay must be >= 0, not {delay!r}")
         self.delay = delay
         """Seconds between a write and the delivery of its bytes."""
         self.chunk_size = chunk_size
