@@ -448,9 +448,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         messages = self.messages
         while not messages:
             conn = self.conn
-            if conn.pending_failure is not None:
-                # The application got every message before the violation.
-                self._fail_pending()
             if conn.state is not OPEN:
                 if not conn.receiving:
                     # The close code is known once nothing more can be received.
