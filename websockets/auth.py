@@ -8,16 +8,13 @@ HTTP Basic Authentication for servers (RFC 7235, RFC 7617).
 """
 
 import functools
-import hmac
 import http
 from typing import (
     Any,
     Awaitable,
     Callable,
     Iterable,
-    List,
     Optional,
-    Tuple,
     Type,
     Union,
 )
@@ -25,22 +22,15 @@ from typing import (
 from .exceptions import InvalidHeader
 from .headers import build_www_authenticate_basic, parse_authorization_basic
 from .http import Headers, MultipleValuesError
+from .sansio import (  # is_credentials: 8.x code imports it from here
+    Credentials,
+    credentials_checker,
+    is_credentials,  # noqa: F401
+)
 from .server import HTTPResponse, WebSocketServerProtocol
 
 
 __all__ = ["BasicAuthWebSocketServerProtocol", "basic_auth_protocol_factory"]
-
-Credentials = Tuple[str, str]
-
-
-def is_credentials(value: Any) -> bool:
-    """Tell whether ``value`` is a ``(username, password)`` pair of strings."""
-    return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and isinstance(value[0], str)
-        and isinstance(value[1], str)
-    )
 
 
 class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
@@ -146,31 +136,10 @@ def basic_auth_protocol_factory(
         raise TypeError("provide either credentials or check_credentials")
 
     if credentials is not None:
-        credentials_list: List[Credentials]
-        if is_credentials(credentials):
-            credentials_list = [credentials]  # type: ignore[list-item]
-        elif isinstance(credentials, Iterable) and not isinstance(credentials, str):
-            credentials_list = list(credentials)  # type: ignore[arg-type]
-            if not all(is_credentials(item) for item in credentials_list):
-                raise TypeError(f"invalid credentials argument: {credentials!r}")
-        else:
-            raise TypeError(f"invalid credentials argument: {credentials!r}")
-        encoded = [
-            (username.encode("utf-8"), password.encode("utf-8"))
-            for username, password in credentials_list
-        ]
+        check = credentials_checker(credentials)
 
         async def check_credentials(username: str, password: str) -> bool:
-            # Compare with every pair in constant time, so that the time taken
-            # doesn't tell which part of the credentials is right.
-            user = username.encode("utf-8")
-            secret = password.encode("utf-8")
-            valid = False
-            for expected_user, expected_secret in encoded:
-                user_ok = hmac.compare_digest(user, expected_user)
-                secret_ok = hmac.compare_digest(secret, expected_secret)
-                valid |= user_ok & secret_ok
-            return valid
+            return check(username, password)
 
     if create_protocol is None:
         create_protocol = BasicAuthWebSocketServerProtocol

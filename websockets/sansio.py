@@ -39,11 +39,13 @@ empty :class:`bytes`, meaning "send EOF".
 
 import contextlib
 import dataclasses
+import hmac
 import http
 from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
+    Iterable,
     List,
     Optional,
     Sequence,
@@ -861,3 +863,45 @@ def handshake_response_headers(
     if extra_headers is not None:
         headers.update(extra_headers)
     return headers
+
+
+Credentials = Tuple[str, str]
+"""A ``(username, password)`` pair for HTTP Basic Auth."""
+
+
+def credentials_checker(
+    credentials: Union[Credentials, Iterable[Credentials]],
+) -> Callable[[str, str], bool]:
+    """Return a function that checks credentials against a list, in constant time."""
+    pairs: List[Any]
+    if is_credentials(credentials):
+        pairs = [credentials]
+    elif isinstance(credentials, Iterable) and not isinstance(credentials, str):
+        pairs = list(credentials)
+        if not all(is_credentials(pair) for pair in pairs):
+            raise TypeError(f"invalid credentials argument: {credentials!r}")
+    else:
+        raise TypeError(f"invalid credentials argument: {credentials!r}")
+    encoded = [(user.encode(), password.encode()) for user, password in pairs]
+
+    def check(username: str, password: str) -> bool:
+        # Compare with every pair, whatever matches, so that the time taken
+        # doesn't tell which part of the credentials is right.
+        user, secret = username.encode(), password.encode()
+        valid = False
+        for expected_user, expected_secret in encoded:
+            user_ok = hmac.compare_digest(user, expected_user)
+            secret_ok = hmac.compare_digest(secret, expected_secret)
+            valid |= user_ok & secret_ok
+        return valid
+
+    return check
+
+
+def is_credentials(value: Any) -> bool:
+    """Tell whether ``value`` is a ``(username, password)`` pair of strings."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(item, str) for item in value)
+    )

@@ -4,7 +4,6 @@ Threading server: :func:`serve`, :func:`unix_serve` and :func:`basic_auth`.
 """
 
 import contextlib
-import hmac
 import http
 import logging
 import selectors
@@ -16,11 +15,9 @@ from typing import (
     Any,
     Callable,
     Iterable,
-    List,
     Optional,
     Sequence,
     Set,
-    Tuple,
     Type,
     Union,
 )
@@ -31,10 +28,12 @@ from ..extensions.permessage_deflate import enable_server_permessage_deflate
 from ..headers import build_www_authenticate_basic, parse_authorization_basic
 from ..http import MultipleValuesError, http_date
 from ..sansio import (
+    Credentials,
     Request,
     Response,
     SelectSubprotocol,
     ServerConnection as ServerProtocol,
+    credentials_checker,
     error_response,
 )
 from ..typing import Origin, Subprotocol
@@ -407,9 +406,6 @@ def unix_serve(
     return serve(handler, sock=sock, **kwargs)
 
 
-Credentials = Tuple[str, str]
-
-
 def basic_auth(
     realm: str = "",
     credentials: Optional[Union[Credentials, Iterable[Credentials]]] = None,
@@ -466,40 +462,3 @@ def basic_auth(
         return None
 
     return process_request
-
-
-def credentials_checker(
-    credentials: Union[Credentials, Iterable[Credentials]],
-) -> Callable[[str, str], bool]:
-    """Return a function that checks credentials against a list, in constant time."""
-    pairs: List[Any]
-    if _is_pair(credentials):
-        pairs = [credentials]
-    elif isinstance(credentials, Iterable) and not isinstance(credentials, str):
-        pairs = list(credentials)
-        if not all(_is_pair(pair) for pair in pairs):
-            raise TypeError(f"invalid credentials argument: {credentials!r}")
-    else:
-        raise TypeError(f"invalid credentials argument: {credentials!r}")
-    encoded = [(user.encode(), password.encode()) for user, password in pairs]
-
-    def check(username: str, password: str) -> bool:
-        # Compare with every pair, whatever matches, so that the time taken
-        # doesn't tell which part of the credentials is right.
-        user, secret = username.encode(), password.encode()
-        valid = False
-        for expected_user, expected_secret in encoded:
-            user_ok = hmac.compare_digest(user, expected_user)
-            secret_ok = hmac.compare_digest(secret, expected_secret)
-            valid |= user_ok & secret_ok
-        return valid
-
-    return check
-
-
-def _is_pair(value: Any) -> bool:
-    return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and all(isinstance(item, str) for item in value)
-    )
