@@ -3,7 +3,9 @@ Where the instructions of one message go, for valgrind's callgrind.
 
 Runs ours in one process, client and server over socket.socketpair() (no
 HTTP handshake, as bench/pair.py), for ``--count`` 16-byte binary messages
-one way (stream) or as round trips (echo), after a warm-up. Run it twice
+one way (stream) or as round trips (echo), after a warm-up; or ``--count``
+connections opened and closed over TCP on 127.0.0.1 (handshake: opening and
+closing handshakes, one connection at a time, as the benchmark's workload). Run it twice
 under callgrind with two counts and subtract: the difference is the cost of
 the extra messages, without start-up. Instruction counts are deterministic
 where CPU time isn't; they leave out the kernel (system calls count as the
@@ -16,6 +18,7 @@ instructions of their wrappers only).
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 
@@ -24,14 +27,43 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from pair import connected_pair
 
+import websockets
+
+
+async def handshakes(count: int, compression: "str | None") -> None:
+    async def handler(ws: websockets.WebSocketServerProtocol, path: str) -> None:
+        async for _ in ws:
+            pass
+
+    async with websockets.serve(
+        handler, "127.0.0.1", 0, compression=compression, ping_interval=None
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        for n in (100, count):  # warm-up, then measured
+            for _ in range(n):
+                ws = await websockets.connect(
+                    f"ws://127.0.0.1:{port}/",
+                    compression=compression,
+                    ping_interval=None,
+                )
+                await ws.close()
+
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=("echo", "stream"))
+    parser.add_argument("kind", choices=("echo", "stream", "handshake"))
     parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--text", action="store_true", help="text, not binary")
+    parser.add_argument(
+        "--deflate", action="store_true", help="handshake: negotiate compression"
+    )
     args = parser.parse_args()
+    # Imported objects aren't garbage: keep the collector from counting them.
+    gc.freeze()
+    if args.kind == "handshake":
+        await handshakes(args.count, "deflate" if args.deflate else None)
+        return
     server, client = await connected_pair(False)
     message = "x" * args.size if args.text else b"x" * args.size
 

@@ -63,7 +63,7 @@ from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
 )
-from websockets.framing import Frame
+from websockets.framing import OP_TEXT, Frame
 from websockets.handshake import (
     accept_key,
     build_request as build_handshake_request,
@@ -80,6 +80,7 @@ from websockets.http import (
 )
 from websockets.protocol import broadcast
 from websockets.server import (
+    HTTPResponse,
     WebSocketServer,
     WebSocketServerProtocol,
     serve,
@@ -1815,6 +1816,152 @@ async def test_serve_open_timeout(caplog: pytest.LogCaptureFixture) -> None:
             assert await reader.read() == b""
     messages = [r.getMessage() for r in caplog.records if r.name == "websockets.server"]
     assert "opening handshake timed out: dropping the connection" in messages
+
+
+class RecordingProtocol(WebSocketServerProtocol):
+    """A server protocol that records what it did while receiving bytes."""
+
+    instances: List["RecordingProtocol"] = []
+    connected: Optional[asyncio.Event] = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self.task_at_connection = self.handler_task
+        self.open_after_data: List[bool] = []
+        self.instances.append(self)
+        if self.connected is not None:
+            self.connected.set()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self.open_after_data.append(self.open and self.handler_task is not None)
+
+
+async def test_serve_handshake_runs_in_data_received() -> None:
+    # Without process_request, the whole opening handshake runs when the
+    # request arrives: no task, no turn of the event loop until the handler.
+    RecordingProtocol.instances = []
+    async with serve(
+        echo_handler, "127.0.0.1", 0, create_protocol=RecordingProtocol
+    ) as server:
+        async with connect(get_uri(server)) as ws:
+            await ws.send("hello")
+            assert await ws.recv() == "hello"
+    (protocol,) = RecordingProtocol.instances
+    assert protocol.task_at_connection is None
+    assert protocol.open_after_data[0] is True
+
+
+async def test_serve_handshake_with_frames_in_same_read() -> None:
+    async with serve(echo_handler, "127.0.0.1", 0) as server:
+        async with raw_client(server) as (reader, writer):
+            frame = Frame(True, OP_TEXT, b"hello").serialize(mask=True)
+            writer.write(handshake_request() + frame)
+            head = bytearray(await reader.readuntil(b"\r\n\r\n"))
+            result = LineReader(parse_response()).feed(head)
+            assert result is not None and result[0] == 101
+            assert await reader.readexactly(7) == b"\x81\x05hello"
+
+
+async def test_serve_handshake_in_task_for_8x_subclass() -> None:
+    # 8.x code may override a coroutine of the handshake: it's awaited.
+    class EarlyResponse(RecordingProtocol):
+        async def process_request(
+            self, path: str, request_headers: Headers
+        ) -> Optional[HTTPResponse]:
+            await asyncio.sleep(0)
+            if path == "/health":
+                return http.HTTPStatus.OK, [], b"OK\n"
+            return None
+
+    RecordingProtocol.instances = []
+    async with serve(
+        echo_handler, "127.0.0.1", 0, create_protocol=EarlyResponse
+    ) as server:
+        status, _, body = await http_exchange(server, handshake_request("/health"))
+        assert (status, body) == (200, b"OK\n")
+        async with connect(get_uri(server)) as ws:
+            await ws.send("hello")
+            assert await ws.recv() == "hello"
+    for protocol in RecordingProtocol.instances:
+        assert protocol.task_at_connection is not None
+        assert protocol.open_after_data[0] is False
+
+
+async def test_serve_open_timeout_in_task(caplog: pytest.LogCaptureFixture) -> None:
+    # With process_request, the handshake runs in the handler task.
+    caplog.set_level(logging.INFO, logger="websockets.server")
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def process_request(path: str, headers: Headers) -> None:
+        await never
+
+    async with serve(
+        wait_closed_handler,
+        "127.0.0.1",
+        0,
+        open_timeout=0.05,
+        process_request=process_request,
+    ) as server:
+        async with raw_client(server) as (reader, writer):
+            writer.write(handshake_request())
+            assert await reader.read() == b""
+    messages = [r.getMessage() for r in caplog.records if r.name == "websockets.server"]
+    assert "opening handshake timed out: dropping the connection" in messages
+
+
+async def process_nothing(path: str, headers: Headers) -> None:
+    """A process_request coroutine: the opening handshake runs in a task."""
+
+
+async def test_serve_handshake_in_task_answers_400_to_bad_request() -> None:
+    async with serve(
+        wait_closed_handler, "127.0.0.1", 0, process_request=process_nothing
+    ) as server:
+        status, _, body = await http_exchange(server, b"GET / HTTP/1.0\r\n\r\n")
+        assert status == 400
+        assert b"did not receive a valid HTTP request" in body
+
+
+async def test_serve_handshake_in_task_eof(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="websockets.server")
+    async with serve(
+        wait_closed_handler, "127.0.0.1", 0, process_request=process_nothing
+    ) as server:
+        async with raw_client(server) as (reader, writer):
+            writer.write(b"GET / HTTP/1.1\r\n")
+            writer.write_eof()
+            assert await reader.read() == b""
+    messages = [r.getMessage() for r in caplog.records if r.name == "websockets.server"]
+    assert "connection closed during the opening handshake" in messages
+
+
+async def test_serve_handshake_in_task_without_open_timeout() -> None:
+    async with serve(
+        echo_handler,
+        "127.0.0.1",
+        0,
+        process_request=process_nothing,
+        open_timeout=None,
+    ) as server:
+        async with connect(get_uri(server)) as ws:
+            await ws.send("hello")
+            assert await ws.recv() == "hello"
+
+
+async def test_serve_unregisters_connection_lost_in_handshake() -> None:
+    RecordingProtocol.instances = []
+    RecordingProtocol.connected = connected = asyncio.Event()
+    async with serve(
+        wait_closed_handler, "127.0.0.1", 0, create_protocol=RecordingProtocol
+    ) as server:
+        async with raw_client(server) as (reader, writer):
+            writer.write(b"GET / HTTP/1.1\r\nHost: ex")
+            await connected.wait()
+        (protocol,) = RecordingProtocol.instances
+        await protocol.wait_closed()
+        assert server.websockets == set()
+        assert protocol.handler_task is None
 
 
 async def test_serve_open_timeout_none() -> None:

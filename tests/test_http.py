@@ -7,6 +7,7 @@ from typing import Any, Callable, Generator, List, Optional, Tuple
 import pytest
 from hypothesis import given, strategies as st
 
+from websockets import http as http_module
 from websockets.exceptions import SecurityError
 from websockets.http import (
     MAX_HEADERS,
@@ -102,6 +103,25 @@ class TestHeaders:
         with pytest.raises(MultipleValuesError, match="'Set-Cookie'") as raised:
             headers["Set-Cookie"]
         assert raised.value.count == 2
+
+    def test_get_with_given_default(self) -> None:
+        headers = Headers(Server="websockets")
+        assert headers.get("server") == "websockets"
+        assert headers.get("Date") is None
+        assert headers.get("Date", "now") == "now"
+
+    def test_get_multiple_values_raises_multiple_values_error_too(self) -> None:
+        headers = Headers([("Set-Cookie", "a=1"), ("set-cookie", "b=2")])
+        with pytest.raises(MultipleValuesError, match="'Set-Cookie'"):
+            headers.get("Set-Cookie")
+        with pytest.raises(MultipleValuesError, match="'Set-Cookie'"):
+            headers.setdefault("Set-Cookie", "c=3")
+
+    def test_setdefault(self) -> None:
+        headers = Headers(Server="websockets")
+        assert headers.setdefault("SERVER", "other") == "websockets"
+        assert headers.setdefault("Date", "now") == "now"
+        assert list(headers.raw_items()) == [("Server", "websockets"), ("Date", "now")]
 
     def test_multiple_values_error(self) -> None:
         exc = MultipleValuesError("Via")
@@ -550,6 +570,132 @@ class TestLineReader:
                     reader.feed_eof(buffer)
             except (SecurityError, ValueError, EOFError):
                 pass
+
+
+class TestWholeHead:
+    """A head received at once is parsed in one call, like the line parsers."""
+
+    @pytest.fixture
+    def calls(self, monkeypatch: pytest.MonkeyPatch) -> List[Any]:
+        """Record what the whole-head parsers return."""
+        calls: List[Any] = []
+        for code, whole in list(http_module._WHOLE_HEADS.items()):
+
+            def spy(head: bytes, whole: Any = whole) -> Any:
+                result = whole(head)
+                calls.append(result)
+                return result
+
+            monkeypatch.setitem(http_module._WHOLE_HEADS, code, spy)
+        return calls
+
+    def test_request_at_once(self, calls: List[Any]) -> None:
+        assert_parses(parse_request, REQUEST, parse(parse_request, REQUEST))
+        assert calls and all(call is not None for call in calls)
+
+    def test_response_at_once(self, calls: List[Any]) -> None:
+        assert_parses(parse_response, RESPONSE, parse(parse_response, RESPONSE))
+        assert calls and all(call is not None for call in calls)
+
+    def test_empty_buffer_then_head(self, calls: List[Any]) -> None:
+        # A client feeds its empty buffer before the response arrives.
+        reader = LineReader(parse_response())
+        buffer = bytearray()
+        assert reader.feed(buffer) is None
+        buffer += RESPONSE
+        assert reader.feed(buffer) is not None
+        assert len(calls) == 1 and calls[0] is not None
+
+    def test_partial_head_goes_line_by_line(self, calls: List[Any]) -> None:
+        reader = LineReader(parse_request())
+        buffer = bytearray(REQUEST[:20])
+        assert reader.feed(buffer) is None
+        buffer += REQUEST[20:]
+        assert reader.feed(buffer) is not None
+        assert calls == []
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # Repeated headers, which the line parser handles.
+            REQUEST[:-2] + b"Sec-WebSocket-Extensions: a\r\n"
+            b"Sec-WebSocket-Extensions: b\r\n\r\n",
+            # Obsolete line folding, a bare LF, a name with a space.
+            REQUEST[:-2] + b" folded\r\n\r\n",
+            REQUEST[:-2] + b"X: a\nY: b\r\n\r\n",
+            REQUEST[:-2] + b"X : b\r\n\r\n",
+            # A line without colon, too long, too many headers.
+            REQUEST[:-2] + b"X\r\n\r\n",
+            REQUEST[:-2] + b"X: " + b"y" * MAX_LINE + b"\r\n\r\n",
+            b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * (MAX_HEADERS + 1) + b"\r\n",
+            # Request lines the line parser rejects.
+            b"POST / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.0\r\n\r\n",
+            b"GET /\x7f HTTP/1.1\r\n\r\n",
+            b"GET  / HTTP/1.1\r\n\r\n",
+            b"GET /" + b"a" * MAX_LINE + b" HTTP/1.1\r\n\r\n",
+        ],
+    )
+    def test_request_line_parser_decides(self, calls: List[Any], head: bytes) -> None:
+        assert same_outcome(parse_request, head)
+        assert calls == [None]
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            b"HTTP/1.1 101\r\n\r\n",
+            b"HTTP/1.0 101 Switching Protocols\r\n\r\n",
+            b"HTTP/1.1 1O1 Switching Protocols\r\n\r\n",
+            b"HTTP/1.1 099 Low\r\n\r\n",
+            b"HTTP/1.1 101 Bad\x7f\r\n\r\n",
+            RESPONSE[:-2] + b"Set-Cookie: a\r\nSet-Cookie: b\r\n\r\n",
+        ],
+    )
+    def test_response_line_parser_decides(self, calls: List[Any], head: bytes) -> None:
+        assert same_outcome(parse_response, head)
+        assert calls == [None]
+
+    @given(
+        st.sampled_from([b"GET / HTTP/1.1", b"HTTP/1.1 101 Switching Protocols"]),
+        st.lists(
+            st.lists(
+                st.sampled_from(
+                    [
+                        *(b"Upgrade", b"X", b"upgrade", b":", b": ", b" ", b"\t"),
+                        *(b"\n", b"\r", b"websocket", b"13", b"\xff", b"\x00", b"Y"),
+                    ]
+                ),
+                max_size=6,
+            ).map(b"".join),
+            max_size=6,
+        ),
+    )
+    def test_same_outcome_as_line_parser(
+        self, first: bytes, lines: List[bytes]
+    ) -> None:
+        head = b"\r\n".join([first, *lines]) + b"\r\n\r\n"
+        for parser in (parse_request, parse_response):
+            assert same_outcome(parser, head)
+
+
+def same_outcome(parser: Parser, head: bytes) -> bool:
+    """Tell whether ``head`` parses the same at once and line by line."""
+
+    def outcome(whole: bool) -> Any:
+        reader = LineReader(parser())
+        if not whole:
+            reader.whole = None
+        buffer = bytearray(head + b"\x81\x00")
+        try:
+            result = reader.feed(buffer)
+        except Exception as exc:
+            return type(exc), str(exc)
+        if result is None:
+            return None
+        *first, headers = result
+        return first, list(headers.raw_items()), headers._dict, headers._multi, buffer
+
+    return bool(outcome(True) == outcome(False))
 
 
 # Stream driver

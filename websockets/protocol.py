@@ -110,6 +110,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "_close_deadline",
         "_close_handle",
         "_close_phase",
         "_compat_futures",
@@ -224,6 +225,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         self._keepalive_handle: Optional[asyncio.TimerHandle] = None
         self._close_handle: Optional[asyncio.TimerHandle] = None
+        # When _close_handle times a step of the closing handshake: its end.
+        self._close_deadline: Optional[float] = None
         self._close_phase = 0
         # Whether connection_lost() ran, and who waits for it.
         self._lost = False
@@ -679,14 +682,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         conn = self.conn
         if conn.state is CONNECTING:
             self.handshake_buffer += data
-            if (
-                len(self.handshake_buffer) > self.read_limit
-                and not self._paused_reading
-            ):
-                # Bound memory until the handshake consumes what it received.
-                self._paused_reading = True
-                cast(asyncio.Transport, self.transport).pause_reading()
-            self._wake_handshake()
+            self._handshake_data()
             return
         conn.receive_data(data)
         self._process()
@@ -696,7 +692,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         conn = self.conn
         if conn.state is CONNECTING:
             self.handshake_eof = True
-            self._wake_handshake()
+            self._handshake_data()
             return
         conn.receive_eof()
         # Process what remains; the EOF marker of the core is moot: the
@@ -816,7 +812,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         conn = self.conn
         if conn.pending_failure is None:
             return
-        if self._close_handle is not None:
+        if self._close_handle is not None and self._close_deadline is None:
+            # The timer of _hold_failure(), not of a closing step.
             self._close_handle.cancel()
             self._close_handle = None
         conn.fail_pending()
@@ -946,6 +943,19 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self.handshake_abort = exc
         self._wake_handshake()
 
+    def _handshake_data(self) -> None:
+        """
+        Bytes or EOF arrived during the opening handshake: wake the handshake.
+
+        The server overrides it to run the handshake right here when it can.
+
+        """
+        if len(self.handshake_buffer) > self.read_limit and not self._paused_reading:
+            # Bound memory until the handshake consumes what it received.
+            self._paused_reading = True
+            cast(asyncio.Transport, self.transport).pause_reading()
+        self._wake_handshake()
+
     def _wake_handshake(self) -> None:
         waiter = self._handshake_waiter
         if waiter is not None and not waiter.done():
@@ -1062,15 +1072,26 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def _arm_closing_step(self, step: int) -> None:
         self._close_phase = step
-        if self._close_handle is not None:
-            self._close_handle.cancel()
-        self._close_handle = self.loop.call_later(
-            self.close_timeout, self._closing_timeout
-        )
+        loop = self.loop
+        deadline = loop.time() + self.close_timeout
+        if self._close_deadline is None:
+            if self._close_handle is not None:
+                self._close_handle.cancel()
+            self._close_handle = loop.call_at(deadline, self._closing_timeout)
+        # Else the timer of an earlier step is armed: when it fires, it waits
+        # for this deadline. Steps usually take a fraction of close_timeout:
+        # one timer per closing handshake rather than one per step.
+        self._close_deadline = deadline
 
     def _closing_timeout(self) -> None:
         """The current step of the closing handshake took too long: go on."""
+        deadline = self._close_deadline
+        assert deadline is not None
+        if self.loop.time() < deadline:
+            self._close_handle = self.loop.call_at(deadline, self._closing_timeout)
+            return
         self._close_handle = None
+        self._close_deadline = None
         step = self._close_phase
         if step == 1 and self.conn.side is CLIENT:
             self._arm_closing_step(2)
@@ -1086,6 +1107,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def _close_transport(self) -> None:
         """Close the transport, then abort it if it doesn't close in time."""
         self._close_phase = 4
+        self._close_deadline = None
         if self._close_handle is not None:
             self._close_handle.cancel()
         assert self.transport is not None
@@ -1105,6 +1127,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 handle.cancel()
         self._keepalive_handle = None
         self._close_handle = None
+        self._close_deadline = None
 
     def _get_loop(self) -> asyncio.AbstractEventLoop:
         """The loop of the protocol, chosen on first use if none was given."""

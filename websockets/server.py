@@ -40,6 +40,7 @@ from .http import (
     USER_AGENT,
     Headers,
     HeadersLike,
+    LineReader,
     build_response as serialize_response,
     http_date,
     parse_request,
@@ -98,6 +99,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
     # Attributes of the server side (see WebSocketCommonProtocol).
     __slots__ = (
         "_process_request",
+        "_request_reader",
         "_select_subprotocol",
         "handler_task",
         "open_timeout",
@@ -136,13 +138,36 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         self.open_timeout = open_timeout
         self.origin: Optional[Origin] = None
         self.handler_task: Optional[asyncio.Task[None]] = None
+        # Parses the request while the handshake runs in data_received().
+        self._request_reader: Optional[LineReader[Tuple[str, Headers]]] = None
         super().__init__(**kwargs)
 
+    # Whether the opening handshake may run in data_received(): not when a
+    # subclass overrides one of these coroutines, as 8.x code may.
+    _sync_handshake = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._sync_handshake = all(
+            getattr(cls, name) is getattr(WebSocketServerProtocol, name)
+            for name in _HANDSHAKE_COROUTINES
+        )
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Register the connection with the server and start its handler."""
+        """Register the connection with the server and start its handshake."""
         super().connection_made(transport)
         self.ws_server.register(self)
-        self.handler_task = self.loop.create_task(self.handler())
+        if self._sync_handshake and self._process_request is None:
+            # Nothing to await before the handler: the opening handshake runs
+            # in data_received(), without a task or a turn of the event loop,
+            # and the handler task starts once it succeeds.
+            self._request_reader = LineReader(parse_request())
+            if self.open_timeout is not None:
+                self._close_handle = self.loop.call_later(
+                    self.open_timeout, self._open_timed_out
+                )
+        else:
+            self.handler_task = self.loop.create_task(self.handler())
 
     async def handler(self) -> None:
         """
@@ -153,28 +178,32 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
         """
         try:
-            try:
-                if self.open_timeout is None:
-                    path = await self.run_handshake()
-                else:
-                    path = await run_with_timeout(
-                        self.run_handshake(), self.open_timeout
+            if self.conn.state is not CONNECTING:
+                # The opening handshake succeeded in data_received().
+                path = self.path
+            else:
+                try:
+                    if self.open_timeout is None:
+                        path = await self.run_handshake()
+                    else:
+                        path = await run_with_timeout(
+                            self.run_handshake(), self.open_timeout
+                        )
+                except asyncio.TimeoutError:
+                    self._open_timed_out()
+                    return
+                except EOFError:
+                    self._open_lost()
+                    return
+                except ConnectionError:
+                    logger.debug(
+                        "connection error in the opening handshake", exc_info=True
                     )
-            except asyncio.TimeoutError:
-                logger.info("opening handshake timed out: dropping the connection")
-                self.fail_connection(1006, cause=CloseReason.PROTOCOL_ERROR)
-                return
-            except EOFError:
-                logger.debug("connection closed during the opening handshake")
-                self.fail_connection(1006, cause=CloseReason.TRANSPORT_LOST)
-                return
-            except ConnectionError:
-                logger.debug("connection error in the opening handshake", exc_info=True)
-                self.fail_connection(1006, cause=CloseReason.TRANSPORT_LOST)
-                return
-            except Exception as exc:
-                self.reject(exc)
-                return
+                    self.fail_connection(1006, cause=CloseReason.TRANSPORT_LOST)
+                    return
+                except Exception as exc:
+                    self.reject(exc)
+                    return
 
             try:
                 await self.ws_handler(self, path)
@@ -224,7 +253,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             self.write_http_response(status, headers, response.body)
         except Exception:
             logger.error("invalid HTTP response", exc_info=True)
-        if isinstance(exc, InvalidMessage):
+        if isinstance(exc, InvalidMessage) or self._request_reader is not None:
             # The request wasn't read completely: the client may still be
             # sending. Closing with unread data would reset the connection and
             # lose the response (RFC 7230 6.6): half-close, keep reading, and
@@ -234,6 +263,74 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             # Close now: a client that never sent a request (a browser may
             # open connections in advance) would keep the connection open.
             self.close_transport()
+
+    def _open_timed_out(self) -> None:
+        logger.info("opening handshake timed out: dropping the connection")
+        self._request_reader = None
+        self.fail_connection(1006, cause=CloseReason.PROTOCOL_ERROR)
+
+    def _open_lost(self) -> None:
+        logger.debug("connection closed during the opening handshake")
+        self.fail_connection(1006, cause=CloseReason.TRANSPORT_LOST)
+
+    def _handshake_data(self) -> None:
+        """Run the opening handshake once the request is complete."""
+        reader = self._request_reader
+        if reader is None:
+            super()._handshake_data()
+            return
+        request: Optional[Tuple[str, Headers]]
+        try:
+            if self.handshake_eof:
+                request = reader.feed_eof(self.handshake_buffer)
+            else:
+                request = reader.feed(self.handshake_buffer)
+                if request is None:
+                    return
+        except EOFError:
+            self._request_reader = None
+            self._open_lost()
+            return
+        except Exception as exc:
+            self._request_reader = None
+            self.reject(_invalid_request(exc))
+            return
+        self._request_reader = None
+        if self._close_handle is not None:
+            self._close_handle.cancel()
+            self._close_handle = None
+        self.path, self.request_headers = path, headers = request
+        try:
+            if not self.ws_server.is_serving():
+                raise _shutting_down()
+            self._accept_request(
+                path,
+                headers,
+                self.origins,
+                self.available_extensions,
+                self.available_subprotocols,
+                self.extra_headers,
+            )
+        except Exception as exc:
+            self.reject(exc)
+            return
+        self.handler_task = self.loop.create_task(self.handler())
+
+    def abort_handshake(self, exc: BaseException) -> None:
+        """Make the opening handshake fail with ``exc``, e.g. at shutdown."""
+        if self._request_reader is not None:
+            assert isinstance(exc, Exception)
+            self.reject(exc)
+            self._request_reader = None
+            return
+        super().abort_handshake(exc)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        """Release everything waiting; unregister if no handler ever started."""
+        self._request_reader = None
+        super().connection_lost(exc)
+        if self.handler_task is None:
+            self.ws_server.unregister(self)
 
     async def read_http_request(self) -> Tuple[str, Headers]:
         """
@@ -249,7 +346,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         except (EOFError, AbortHandshake):
             raise
         except Exception as exc:
-            raise InvalidMessage("did not receive a valid HTTP request") from exc
+            raise _invalid_request(exc) from exc
         self.path = path
         self.request_headers = headers
         return path, headers
@@ -385,7 +482,34 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             raise _shutting_down()
         if early_response is not None:
             raise AbortHandshake(*early_response)
+        self._accept_request(
+            path,
+            request_headers,
+            origins,
+            available_extensions,
+            available_subprotocols,
+            extra_headers,
+        )
+        return path
 
+    def _accept_request(
+        self,
+        path: str,
+        request_headers: Headers,
+        origins: Optional[Sequence[Optional[Origin]]],
+        available_extensions: Optional[Sequence[ServerExtensionFactory]],
+        available_subprotocols: Optional[Sequence[Subprotocol]],
+        extra_headers: Optional[HeadersLikeOrCallable],
+    ) -> None:
+        """
+        Check the request, send the 101 response and open the connection.
+
+        This is the part of :meth:`handshake` after :meth:`process_request`.
+
+        Raises:
+            InvalidHandshake: if the request isn't an acceptable handshake.
+
+        """
         key = check_request(request_headers)
         self.origin = self.process_origin(request_headers, origins)
         extensions_header, self.extensions = self.process_extensions(
@@ -405,7 +529,24 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
         self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
         self.connection_open()
-        return path
+
+
+# Coroutines of the opening handshake: a subclass that overrides one of them
+# gets the handshake run in the handler task, where they're awaited.
+_HANDSHAKE_COROUTINES = (
+    "handler",
+    "run_handshake",
+    "handshake",
+    "read_http_request",
+    "read_http_message",
+    "process_request",
+)
+
+
+def _invalid_request(exc: Exception) -> InvalidMessage:
+    invalid = InvalidMessage("did not receive a valid HTTP request")
+    invalid.__cause__ = exc
+    return invalid
 
 
 def _shutting_down() -> AbortHandshake:
@@ -506,12 +647,20 @@ class WebSocketServer:
                 # close() waits for the end of the closing handshake.
                 websocket.conn.send_close(1001)
                 websocket._flush()
-        # Handlers unregister their connection once it's closed.
+        # Handlers unregister their connection once it's closed; so does
+        # connection_lost() when the handshake failed before a handler.
+        loop = self._get_loop()
         while True:
-            tasks = [ws.handler_task for ws in self.websockets if ws.handler_task]
-            if not tasks:
+            pending: List[Awaitable[Any]] = []
+            for ws in self.websockets:
+                task = ws.handler_task
+                if task is None:
+                    pending.append(loop.create_task(ws.wait_closed()))
+                elif not task.done():
+                    pending.append(task)
+            if not pending:
                 break
-            await asyncio.wait(tasks)
+            await asyncio.wait(pending)
         if self.server is not None:
             await self.server.wait_closed()
         self._get_closed_waiter().set_result(None)

@@ -6,6 +6,7 @@ with ``wss:`` for TLS.
 
 """
 
+import functools
 import re
 import urllib.parse
 from typing import NamedTuple, Optional, Tuple
@@ -49,6 +50,9 @@ _PATH_SAFE = "!$&'()*+,;=:@/%"
 _QUERY_SAFE = _PATH_SAFE + "?"
 
 
+# Cached: a client that reconnects parses the same URI each time, and the
+# result is immutable.
+@functools.lru_cache(maxsize=64)
 def parse_uri(uri: str) -> WebSocketURI:
     """
     Parse and validate a WebSocket URI (RFC 6455 3).
