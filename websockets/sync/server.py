@@ -122,7 +122,8 @@ class ServerConnection(Connection):
             self._drain()
             return False
         # Frames that came with the request.
-        self._dispatch(self.protocol.events_received())
+        with self.lock:
+            self._dispatch(self.protocol.events_received())
         self.socket.settimeout(None)
         self.start()
         return True
