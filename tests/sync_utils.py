@@ -5,6 +5,7 @@ import socket
 import threading
 from typing import Any, Callable, Iterator, List
 
+from websockets.connection import Connection
 from websockets.sansio import Request, ServerConnection as ServerProtocol
 from websockets.sync.server import Server, ServerConnection, serve
 
@@ -47,10 +48,13 @@ def sync_server(
 @contextlib.contextmanager
 def raw_peer(
     script: Callable[[socket.socket, ServerProtocol], None],
+    with_response: bytes = b"",
 ) -> Iterator[str]:
     """
     Accept one connection, perform the opening handshake with the Sans-I/O
     core, then hand the socket and the core to ``script``.
+
+    ``with_response`` is sent in the same write as the handshake response.
 
     The peer does nothing else: no pongs, no closing handshake, unless the
     script does it. It yields the URI to connect to.
@@ -69,7 +73,7 @@ def raw_peer(
                 request = protocol.events_received()[0]
                 assert isinstance(request, Request)
                 protocol.send_response(protocol.accept(request))
-                sock.sendall(b"".join(protocol.data_to_send()))
+                sock.sendall(b"".join(protocol.data_to_send()) + with_response)
                 script(sock, protocol)
         except BaseException as exc:  # pragma: no cover
             errors.append(exc)
@@ -84,7 +88,7 @@ def raw_peer(
     assert not errors, errors
 
 
-def read_until_eof(sock: socket.socket, protocol: ServerProtocol) -> List[Any]:
+def read_until_eof(sock: socket.socket, protocol: Connection) -> List[Any]:
     """Feed the core and write what it answers until EOF; return the events."""
     events: List[Any] = []
     while True:

@@ -1,17 +1,32 @@
 """The connection of the threading API: receiving, sending, pings, closing."""
 
+import contextlib
 import socket
 import threading
-from typing import Any, List
+from typing import Any, Iterator, List, Tuple
 
 import pytest
 
 from websockets.connection import CloseReason
 from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
-from websockets.framing import OP_PING, Frame
-from websockets.sansio import ServerConnection as ServerProtocol
+from websockets.framing import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONT,
+    OP_PING,
+    OP_TEXT,
+    Frame,
+    parse_close,
+    serialize_frame,
+)
+from websockets.sansio import (
+    ClientConnection as ClientProtocol,
+    Response,
+    ServerConnection as ServerProtocol,
+)
 from websockets.sync.client import connect
 from websockets.sync.server import ServerConnection
+from websockets.uri import parse_uri
 
 from .sync_utils import QUIET, TIMEOUT, raw_peer, read_until_eof, sync_server
 
@@ -209,3 +224,135 @@ def test_properties() -> None:
             assert ws.local_address[0] == "127.0.0.1"
             assert ws.close_code is None
             assert ws.response is not None and ws.response.status_code == 101
+
+
+# A violation after messages in the same read: the application answers them,
+# then the connection fails (Autobahn|Testsuite 3.2, 4.1.3, 5.15...).
+
+MESSAGES = [Frame(True, OP_TEXT, b"one"), Frame(True, OP_TEXT, b"two")]
+
+# An invalid frame and the close code it causes, with max_size=10.
+VIOLATIONS = [
+    pytest.param(Frame(True, OP_TEXT, b"x", rsv2=True), 1002, id="rsv2"),
+    pytest.param(Frame(True, 3, b""), 1002, id="reserved-opcode"),
+    pytest.param(Frame(True, OP_CONT, b"x"), 1002, id="continuation"),
+    pytest.param(Frame(True, OP_TEXT, b"\xff"), 1007, id="invalid-utf8"),
+    pytest.param(Frame(True, OP_BINARY, b"x" * 20), 1009, id="too-big"),
+]
+
+# The frames come with the handshake message or in a later write.
+WITH_HANDSHAKE = pytest.mark.parametrize(
+    "with_handshake", [True, False], ids=["with-handshake", "after-handshake"]
+)
+
+
+def frames(mask: bool, *frames: Frame) -> bytes:
+    return b"".join(serialize_frame(frame, mask) for frame in frames)
+
+
+@contextlib.contextmanager
+def raw_server(data: bytes, with_response: bool) -> Iterator[Tuple[str, List[Any]]]:
+    """
+    Send ``data`` in one write, with the handshake response or after it;
+    yield the URI, and the events received until EOF once the block is left.
+
+    """
+    events: List[Any] = []
+
+    def script(sock: socket.socket, protocol: ServerProtocol) -> None:
+        if not with_response:
+            sock.sendall(data)
+        events.extend(read_until_eof(sock, protocol))
+
+    with raw_peer(script, data if with_response else b"") as uri:
+        yield uri, events
+
+
+def raw_client(uri: str, data: bytes, with_request: bool) -> List[Any]:
+    """
+    Send ``data`` in one write, with the handshake request or after the
+    response; return the events received until EOF.
+
+    """
+    protocol = ClientProtocol(parse_uri(uri))
+    protocol.send_request(protocol.connect())
+    request = b"".join(protocol.data_to_send())
+    with socket.create_connection((protocol.wsuri.host, protocol.wsuri.port)) as sock:
+        sock.settimeout(TIMEOUT)
+        if with_request:
+            sock.sendall(request + data)
+        else:
+            sock.sendall(request)
+            while protocol.response is None:
+                protocol.receive_data(sock.recv(4096))
+            sock.sendall(data)
+        return read_until_eof(sock, protocol)
+
+
+@WITH_HANDSHAKE
+@pytest.mark.parametrize("violation, code", VIOLATIONS)
+def test_client_answers_messages_before_violation(
+    violation: Frame, code: int, with_handshake: bool
+) -> None:
+    data = frames(False, *MESSAGES, violation)
+    with raw_server(data, with_handshake) as (uri, events):
+        with connect(uri, max_size=10, **QUIET) as ws:
+            with pytest.raises(ConnectionClosedError):
+                for message in ws:
+                    ws.send(message)
+        assert ws.protocol.close_sent_code == code
+        assert ws.close_cause is not CloseReason.LOCAL_CLOSE
+    # The echoes went out before the Close frame.
+    assert events[:2] == ["one", "two"]
+    assert events[2].opcode == OP_CLOSE
+    assert parse_close(events[2].data)[0] == code
+
+
+@WITH_HANDSHAKE
+@pytest.mark.parametrize("violation, code", VIOLATIONS)
+def test_server_answers_messages_before_violation(
+    violation: Frame, code: int, with_handshake: bool
+) -> None:
+    data = frames(True, *MESSAGES, violation)
+    with sync_server(max_size=10) as uri:
+        events = raw_client(uri, data, with_handshake)
+    assert isinstance(events[0], Response) and events[0].status_code == 101
+    # The echoes went out before the Close frame.
+    assert events[1:3] == ["one", "two"]
+    assert events[3].opcode == OP_CLOSE
+    assert parse_close(events[3].data)[0] == code
+
+
+def test_violation_without_messages_before_fails_at_once() -> None:
+    data = frames(False, Frame(True, OP_TEXT, b"x", rsv2=True))
+    with raw_server(data, with_response=True) as (uri, events):
+        with connect(uri, **QUIET) as ws:
+            with pytest.raises(ConnectionClosedError):
+                ws.recv(TIMEOUT)
+            assert ws.protocol.close_sent_code == 1002
+    assert [event.opcode for event in events] == [OP_CLOSE]
+
+
+def test_violation_fails_after_close_timeout_without_recv() -> None:
+    data = frames(False, *MESSAGES, Frame(True, OP_TEXT, b"x", rsv2=True))
+    with raw_server(data, with_response=False) as (uri, events):
+        ws = connect(uri, ping_interval=None, close_timeout=0.05)
+        # Nobody reads: the connection fails after close_timeout.
+        assert ws.wait_closed(TIMEOUT)
+        assert ws.protocol.close_sent_code == 1002
+        # The messages are still there for the application.
+        assert list(ws.recv(0) for _ in MESSAGES) == ["one", "two"]
+        with pytest.raises(ConnectionClosedError):
+            ws.recv(0)
+    assert [event.opcode for event in events] == [OP_CLOSE]
+
+
+def test_close_fails_with_the_violation_held() -> None:
+    data = frames(False, *MESSAGES, Frame(True, 3, b""))
+    with raw_server(data, with_response=True) as (uri, events):
+        with connect(uri, **QUIET) as ws:
+            assert ws.recv(TIMEOUT) == "one"
+        # close(1000) sent 1002: the peer broke the protocol.
+        assert ws.protocol.close_sent_code == 1002
+    assert [event.opcode for event in events] == [OP_CLOSE]
+    assert parse_close(events[0].data)[0] == 1002

@@ -6,16 +6,17 @@ import socket
 import ssl
 import tempfile
 import threading
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import pytest
 import trustme
 
 import websockets
 from websockets.exceptions import ConnectionClosedOK, InvalidStatusCode
-from websockets.sansio import Request, Response
+from websockets.sansio import ClientConnection as ClientProtocol, Request, Response
 from websockets.sync.client import connect, unix_connect
 from websockets.sync.server import ServerConnection, basic_auth, serve, unix_serve
+from websockets.uri import parse_uri
 
 from .sync_utils import QUIET, TIMEOUT, echo, running, sync_server
 
@@ -136,12 +137,48 @@ def test_basic_auth() -> None:
             with pytest.raises(InvalidStatusCode, match="HTTP 401"):
                 connect(f"ws://{userinfo}{host}/", **QUIET)
         for header in ["Bearer x", "Basic !!!"]:
-            with pytest.raises(InvalidStatusCode, match="HTTP 40"):
+            with pytest.raises(InvalidStatusCode, match="HTTP 401"):
                 connect(uri, additional_headers={"Authorization": header}, **QUIET)
         headers = [("Authorization", "Basic dXNlcjpwYXNz")] * 2
         with pytest.raises(InvalidStatusCode, match="HTTP 400"):
             connect(uri, additional_headers=headers, **QUIET)
     assert usernames == ["user"]
+
+
+def handshake_response(uri: str, headers: List[Tuple[str, str]]) -> Response:
+    """Send a handshake request with ``headers``; return the response."""
+    protocol = ClientProtocol(parse_uri(uri))
+    request = protocol.connect()
+    request.headers.update(headers)
+    protocol.send_request(request)
+    with socket.create_connection((protocol.wsuri.host, protocol.wsuri.port)) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.sendall(b"".join(protocol.data_to_send()))
+        while protocol.response is None:
+            data = sock.recv(4096)
+            if data:
+                protocol.receive_data(data)
+            else:  # pragma: no cover
+                protocol.receive_eof()
+                raise AssertionError("no response")
+    return protocol.response
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Basic", "Basic aGVsbG8=, foo", "Basic !!!", "Basic aGVs bG8=", "Bearer x"],
+    ids=["no credentials", "trailing data", "not token68", "space inside", "bearer"],
+)
+def test_basic_auth_challenges_malformed_authorization(value: str) -> None:
+    # As the asyncio server does: 401 with the challenge (RFC 7235 3.1), so
+    # that the client can retry with valid credentials.
+    auth = basic_auth("realm", credentials=("user", "pass"))
+    with sync_server(process_request=auth) as uri:
+        response = handshake_response(uri, [("Authorization", value)])
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == (
+        'Basic realm="realm", charset="UTF-8"'
+    )
 
 
 def test_basic_auth_with_check_credentials_and_lists() -> None:

@@ -56,7 +56,8 @@ class ClientConnection(Connection):
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
         # Frames that came with the response.
-        self._dispatch(events[1:])
+        with self.lock:
+            self._dispatch(events[1:])
         self.socket.settimeout(None)
         self.start()
 

@@ -12,6 +12,12 @@ blocking socket:
   caller's thread and write to the socket;
 * with keepalive, a second background thread sends pings.
 
+When received data breaks the protocol after messages that the application
+hasn't read yet, the core holds the failure
+(:attr:`~websockets.connection.Connection.pending_failure`): the reader
+thread stops reading, lets the application read those messages and answer
+them, then fails the connection. See ``Connection._hold_failure()``.
+
 A lock protects the core and the writes to the socket; a condition on that
 lock wakes threads that wait for messages, pongs, or the end of the
 connection. Timeouts are those of the socket and of
@@ -92,6 +98,9 @@ class Connection:
     ) -> None:
         self.socket = sock
         self.protocol = protocol
+        # Let the application answer what arrived before a protocol
+        # violation: see _hold_failure().
+        protocol.defer_failures = True
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.close_timeout = close_timeout
@@ -188,6 +197,10 @@ class Connection:
                 # The reader may wait for room in the queue.
                 self.condition.notify_all()
                 return message
+            if self.protocol.pending_failure is not None:
+                # The application took every message received before a
+                # violation, and answered them: fail the connection now.
+                self._fail_pending()
             raise self.protocol.close_exc()
 
     def _recv_ready(self) -> bool:
@@ -320,7 +333,10 @@ class Connection:
         with self.lock:
             self.closing = True
             self.condition.notify_all()
-            if self.protocol.state is OPEN:
+            if self.protocol.pending_failure is not None:
+                # A violation was received: fail with its code instead.
+                self._fail_pending()
+            elif self.protocol.state is OPEN:
                 self.protocol.send_close(code, reason)
                 self._write_pending()
 
@@ -366,6 +382,10 @@ class Connection:
         try:
             while self.protocol.state is not CLOSED:
                 with self.condition:
+                    # Messages received before a violation, here or with the
+                    # opening handshake, wait for the application.
+                    if self.protocol.pending_failure is not None:
+                        self._hold_failure()
                     self.condition.wait_for(self._may_read)
                     if self.protocol.close_expected():
                         # RFC 6455 7.1.1: the TCP connection should close soon.
@@ -390,6 +410,34 @@ class Connection:
                 self.reader_done.set()
                 self.condition.notify_all()
 
+    def _hold_failure(self) -> None:
+        """
+        Received data broke the protocol after messages the application
+        hasn't read yet: let it read them and answer, then fail.
+
+        :meth:`_dispatch` decided to hold the failure; the reader thread
+        calls this, with the lock held, before reading again. The connection
+        fails when :meth:`recv` finds no more messages, which means that the
+        application has dealt with those received before the violation; when
+        the application closes the connection; or after ``close_timeout`` if
+        it does neither. (The connection must fail, RFC 6455 7.1.7 and 8.1;
+        answering what came before is what peers such as Autobahn|Testsuite
+        expect.)
+
+        """
+        self.condition.wait_for(self._failure_settled, self.close_timeout)
+        self._fail_pending()
+
+    def _failure_settled(self) -> bool:
+        return self.protocol.pending_failure is None or self.protocol.state is not OPEN
+
+    def _fail_pending(self) -> None:
+        """Fail the connection because of the violation held by the core."""
+        if self.protocol.pending_failure is not None:
+            self.protocol.fail_pending()
+            self._write_pending()
+            self.condition.notify_all()
+
     def _may_read(self) -> bool:
         """Tell whether the queue has room for more messages."""
         return (
@@ -400,7 +448,16 @@ class Connection:
         )
 
     def _dispatch(self, events: Iterable[Any]) -> None:
-        """Queue messages; wake up ping waiters. Call it with the lock held."""
+        """
+        Queue messages; wake up ping waiters. Call it with the lock held.
+
+        Every event the core produces goes through it, from the reader thread
+        or from the opening handshake. When received data broke the protocol
+        and no message received before waits for the application, the
+        connection fails at once; else the reader thread holds the failure,
+        see :meth:`_hold_failure`.
+
+        """
         for event in events:
             if isinstance(event, Frame):
                 if event.opcode == OP_PONG and event.data in self.pong_waiters:
@@ -411,6 +468,10 @@ class Connection:
                             break
             elif isinstance(event, (str, bytes)):
                 self.messages.append(event)
+        if self.protocol.pending_failure is not None and not (
+            self.messages and self.protocol.state is OPEN
+        ):
+            self._fail_pending()
 
     def _keepalive(self) -> None:
         """Send a ping every ``ping_interval`` seconds; fail when no pong comes."""

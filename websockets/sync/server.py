@@ -22,7 +22,7 @@ from typing import (
     Union,
 )
 
-from ..exceptions import ConnectionClosed, InvalidHeader, InvalidHeaderFormat
+from ..exceptions import ConnectionClosed, InvalidHeader
 from ..extensions.base import ServerExtensionFactory
 from ..extensions.permessage_deflate import enable_server_permessage_deflate
 from ..headers import build_www_authenticate_basic, parse_authorization_basic
@@ -122,7 +122,8 @@ class ServerConnection(Connection):
             self._drain()
             return False
         # Frames that came with the request.
-        self._dispatch(self.protocol.events_received())
+        with self.lock:
+            self._dispatch(self.protocol.events_received())
         self.socket.settimeout(None)
         self.start()
         return True
@@ -414,8 +415,10 @@ def basic_auth(
     """
     Build a ``process_request`` for :func:`serve` that enforces HTTP Basic Auth.
 
-    A request without valid credentials gets 401 Unauthorized with a Basic
-    challenge (RFC 7617); a malformed Authorization header, 400 Bad Request.
+    A request without valid credentials, i.e. missing, malformed, not Basic
+    or wrong, gets 401 Unauthorized with a Basic challenge (RFC 7235, RFC
+    7617), as with the asyncio server; several Authorization headers get 400
+    Bad Request.
     The user's name goes to :attr:`ServerConnection.username`.
 
     Args:
@@ -450,9 +453,9 @@ def basic_auth(
             return connection.respond(400, "More than one Authorization header\n")
         try:
             username, password = parse_authorization_basic(authorization)
-        except InvalidHeaderFormat:
-            return connection.respond(400, "Malformed Authorization header\n")
         except InvalidHeader:
+            # Malformed or not Basic: challenge the client, as for missing
+            # credentials, so that it can retry with valid ones (RFC 7235 3.1).
             return connection.respond(
                 401, "Unsupported credentials\n", headers=challenge
             )
