@@ -3,13 +3,15 @@ Where the instructions of one message go, for valgrind's callgrind.
 
 Runs ours in one process, client and server over socket.socketpair() (no
 HTTP handshake, as bench/pair.py), for ``--count`` 16-byte binary messages
-one way (stream) or as round trips (echo), after a warm-up; or ``--count``
-connections opened and closed over TCP on 127.0.0.1 (handshake: opening and
-closing handshakes, one connection at a time, as the benchmark's workload). Run it twice
-under callgrind with two counts and subtract: the difference is the cost of
-the extra messages, without start-up. Instruction counts are deterministic
-where CPU time isn't; they leave out the kernel (system calls count as the
-instructions of their wrappers only).
+(or ``--size``, ``--text``, ``--deflate``) one way (stream) or as round
+trips (echo), after a warm-up; or ``--count`` connections opened and closed
+over TCP on 127.0.0.1 (handshake: opening and closing handshakes, one
+connection at a time, as the benchmark's workload; ``--deflate`` negotiates
+compression). Run it twice under callgrind with two counts and subtract: the
+difference is the cost of the extra messages, without start-up. Instruction
+counts are deterministic where CPU time isn't; they leave out the kernel
+(system calls count as the instructions of their wrappers only).
+WEBSOCKETS_SPEEDUPS=0 measures the pure Python path.
 
     valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p \\
         python bench/instructions.py echo --count 20000
@@ -55,16 +57,14 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--text", action="store_true", help="text, not binary")
-    parser.add_argument(
-        "--deflate", action="store_true", help="handshake: negotiate compression"
-    )
+    parser.add_argument("--deflate", action="store_true", help="permessage-deflate")
     args = parser.parse_args()
     # Imported objects aren't garbage: keep the collector from counting them.
     gc.freeze()
     if args.kind == "handshake":
         await handshakes(args.count, "deflate" if args.deflate else None)
         return
-    server, client = await connected_pair(False)
+    server, client = await connected_pair(args.deflate)
     message = "x" * args.size if args.text else b"x" * args.size
 
     async def serve() -> None:

@@ -51,6 +51,35 @@ SIDES = [SERVER, CLIENT]
 Output = Union[Frame, bytes]
 
 
+@pytest.fixture(
+    autouse=True,
+    params=[
+        pytest.param(
+            "speedups",
+            marks=pytest.mark.skipif(
+                connection._parse_messages is None,
+                reason="websockets.speedups isn't built",
+            ),
+        ),
+        pytest.param("python"),
+    ],
+)
+def implementation(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """
+    Run each test with the C parser and encoder of websockets.speedups, then
+    with the pure Python path that ``WEBSOCKETS_SPEEDUPS=0`` selects.
+
+    """
+    name: str = request.param
+    if name == "python":
+        monkeypatch.setattr(connection, "_parse_messages", None)
+        monkeypatch.setattr(connection, "encode_frame", framing._encode_frame_python)
+        monkeypatch.setattr(framing, "encode_frame", framing._encode_frame_python)
+    return name
+
+
 @pytest.fixture
 def fixed_mask(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make clients mask every frame with :data:`RFC_MASK`, for exact bytes."""

@@ -1,13 +1,16 @@
 /*
- * Optional C accelerator for websockets.utils: masking (RFC 6455 5.3).
+ * Optional C accelerator for websockets: masking (RFC 6455 5.3), encoding a
+ * data frame (RFC 6455 5.2) and parsing a run of whole messages, each in one
+ * unfragmented Text or Binary frame, out of the receive buffer.
  *
  * Byte i of the payload is XOR-ed with byte i % 4 of the masking key. This
  * module does it 16 bytes at a time with SSE2 where the compiler targets it,
  * else 8 bytes at a time with a 64-bit word, then byte by byte for the tail.
  *
- * setup.py builds it when a compiler is available; websockets.utils falls
- * back to its pure Python implementation when it isn't built, or when the
- * environment variable WEBSOCKETS_SPEEDUPS is set to 0.
+ * setup.py builds it when a compiler is available; websockets.utils,
+ * websockets.framing and websockets.connection fall back to pure Python when
+ * it isn't built, or when the environment variable WEBSOCKETS_SPEEDUPS is
+ * set to 0. Both paths produce the same bytes and the same events.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -75,6 +78,88 @@ mask_bytes(unsigned char *dst, const unsigned char *src, Py_ssize_t size,
     }
 }
 
+/* Check the number of positional arguments, as Python functions do. */
+static int
+check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t expected)
+{
+    if (nargs == expected) {
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "%s() takes %zd positional arguments but %zd were given",
+                 name, expected, nargs);
+    return -1;
+}
+
+/*
+ * Copy a 4-byte masking key from any bytes-like object, in C order whatever
+ * its layout. Return 0, or -1 with an exception set.
+ */
+static int
+read_key(PyObject *obj, unsigned char key[4])
+{
+    Py_buffer mask;
+
+    if (PyObject_GetBuffer(obj, &mask, PyBUF_FULL_RO) < 0) {
+        return -1;
+    }
+    if (mask.len != 4) {
+        PyBuffer_Release(&mask);
+        PyErr_SetString(PyExc_ValueError, "mask must contain 4 bytes");
+        return -1;
+    }
+    if (PyBuffer_ToContiguous(key, &mask, 4, 'C') < 0) {
+        PyBuffer_Release(&mask);
+        return -1;
+    }
+    PyBuffer_Release(&mask);
+    return 0;
+}
+
+/*
+ * Write the data->len bytes of data to out in C order, masked with key
+ * unless it's NULL. Return 0, or -1 with an exception set.
+ */
+static int
+write_payload(unsigned char *out, Py_buffer *data, const unsigned char *key)
+{
+    if (PyBuffer_IsContiguous(data, 'C')) {
+        if (key != NULL) {
+            mask_bytes(out, (const unsigned char *)data->buf, data->len, key);
+        }
+        else if (data->len) {
+            memcpy(out, data->buf, (size_t)data->len);
+        }
+        return 0;
+    }
+    /* Gather the bytes in C order into out, then mask in place. */
+    if (PyBuffer_ToContiguous(out, data, data->len, 'C') < 0) {
+        return -1;
+    }
+    if (key != NULL) {
+        mask_bytes(out, out, data->len, key);
+    }
+    return 0;
+}
+
+/* Return a new bytes object: size bytes of src, unmasked with key unless NULL. */
+static PyObject *
+new_payload(const unsigned char *src, Py_ssize_t size, const unsigned char *key)
+{
+    PyObject *result = PyBytes_FromStringAndSize(NULL, size);
+
+    if (result == NULL) {
+        return NULL;
+    }
+    if (key != NULL) {
+        mask_bytes((unsigned char *)PyBytes_AS_STRING(result), src, size, key);
+    }
+    else if (size) {
+        memcpy(PyBytes_AS_STRING(result), src, (size_t)size);
+    }
+    return result;
+}
+
 PyDoc_STRVAR(apply_mask_doc,
 "apply_mask($module, data, mask, /)\n"
 "--\n"
@@ -91,34 +176,19 @@ PyDoc_STRVAR(apply_mask_doc,
 static PyObject *
 apply_mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_buffer data, mask;
+    Py_buffer data;
     unsigned char key[4];
     PyObject *result;
-    unsigned char *out;
 
     (void)module;
-    if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError,
-                     "apply_mask() takes 2 positional arguments but %zd were given",
-                     nargs);
+    if (check_nargs("apply_mask", nargs, 2) < 0) {
         return NULL;
     }
 
-    /* The mask first, as in the Python implementation: any bytes-like
-       object of 4 bytes, copied in C order whatever its layout. */
-    if (PyObject_GetBuffer(args[1], &mask, PyBUF_FULL_RO) < 0) {
+    /* The mask first, as in the Python implementation. */
+    if (read_key(args[1], key) < 0) {
         return NULL;
     }
-    if (mask.len != 4) {
-        PyBuffer_Release(&mask);
-        PyErr_SetString(PyExc_ValueError, "mask must contain 4 bytes");
-        return NULL;
-    }
-    if (PyBuffer_ToContiguous(key, &mask, 4, 'C') < 0) {
-        PyBuffer_Release(&mask);
-        return NULL;
-    }
-    PyBuffer_Release(&mask);
 
     /* PyBUF_FULL_RO accepts every exporter, including strided and
        multi-dimensional views; data.len counts bytes, not items. */
@@ -126,37 +196,372 @@ apply_mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     result = PyBytes_FromStringAndSize(NULL, data.len);
-    if (result == NULL) {
-        PyBuffer_Release(&data);
-        return NULL;
-    }
-    out = (unsigned char *)PyBytes_AS_STRING(result);
-    if (PyBuffer_IsContiguous(&data, 'C')) {
-        mask_bytes(out, (const unsigned char *)data.buf, data.len, key);
-    }
-    else {
-        /* Gather the bytes in C order into the result, then mask in place. */
-        if (PyBuffer_ToContiguous(out, &data, data.len, 'C') < 0) {
-            PyBuffer_Release(&data);
-            Py_DECREF(result);
-            return NULL;
-        }
-        mask_bytes(out, out, data.len, key);
+    if (result != NULL &&
+        write_payload((unsigned char *)PyBytes_AS_STRING(result), &data, key) < 0) {
+        Py_CLEAR(result);
     }
     PyBuffer_Release(&data);
     return result;
 }
 
+PyDoc_STRVAR(encode_frame_doc,
+"encode_frame($module, head, data, key, /)\n"
+"--\n"
+"\n"
+"Encode a frame from its first byte and its payload (RFC 6455 5.2).\n"
+"\n"
+"``head`` holds the FIN bit, the RSV bits and the opcode. With a 4-byte\n"
+"``key``, the MASK bit is set and the payload is masked with it; with\n"
+"``None``, the frame isn't masked. The payload length is ``data``'s size\n"
+"in bytes. The frame is built in a single allocation.\n"
+"\n"
+"Raises:\n"
+"    ValueError: if ``head`` isn't a byte or ``key`` isn't 4 bytes long.\n"
+"    TypeError: if ``data`` or ``key`` isn't a bytes-like object.\n");
+
+static PyObject *
+encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer data;
+    unsigned char key[4];
+    unsigned char header[14];
+    Py_ssize_t header_size, size;
+    uint64_t length;
+    long head;
+    int masked;
+    PyObject *result;
+    unsigned char *out;
+
+    (void)module;
+    if (check_nargs("encode_frame", nargs, 3) < 0) {
+        return NULL;
+    }
+    head = PyLong_AsLong(args[0]);
+    if (head == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (head < 0 || head > 255) {
+        PyErr_SetString(PyExc_ValueError, "head must be in range(256)");
+        return NULL;
+    }
+
+    masked = args[2] != Py_None;
+    if (masked && read_key(args[2], key) < 0) {
+        return NULL;
+    }
+
+    if (PyObject_GetBuffer(args[1], &data, PyBUF_FULL_RO) < 0) {
+        return NULL;
+    }
+    /* RFC 6455 5.2: 7 bits, then 16 bits after 126, then 64 bits after 127,
+       in network byte order. */
+    length = (uint64_t)data.len;
+    header[0] = (unsigned char)head;
+    if (length < 126) {
+        header[1] = (unsigned char)length;
+        header_size = 2;
+    }
+    else if (length < 65536) {
+        header[1] = 126;
+        header[2] = (unsigned char)(length >> 8);
+        header[3] = (unsigned char)length;
+        header_size = 4;
+    }
+    else {
+        int i;
+
+        header[1] = 127;
+        for (i = 0; i < 8; i++) {
+            header[2 + i] = (unsigned char)(length >> (56 - 8 * i));
+        }
+        header_size = 10;
+    }
+    if (masked) {
+        header[1] |= 0x80;
+        memcpy(header + header_size, key, 4);
+        header_size += 4;
+    }
+
+    /* Check the total size before allocating it. */
+    if (data.len > PY_SSIZE_T_MAX - header_size) {
+        PyBuffer_Release(&data);
+        return PyErr_NoMemory();
+    }
+    size = header_size + data.len;
+    result = PyBytes_FromStringAndSize(NULL, size);
+    if (result == NULL) {
+        PyBuffer_Release(&data);
+        return NULL;
+    }
+    out = (unsigned char *)PyBytes_AS_STRING(result);
+    memcpy(out, header, (size_t)header_size);
+    if (write_payload(out + header_size, &data, masked ? key : NULL) < 0) {
+        Py_CLEAR(result);
+    }
+    PyBuffer_Release(&data);
+    return result;
+}
+
+/* Payloads up to this size are unmasked on the stack to be decoded. */
+#define STACK_PAYLOAD 1024
+
+PyDoc_STRVAR(parse_messages_doc,
+"parse_messages($module, buffer, events, mask, max_size, plain, deflate, /)\n"
+"--\n"
+"\n"
+"Parse the messages at the start of ``buffer`` that need no other check.\n"
+"\n"
+"Each frame must be complete in ``buffer`` and be a whole message: FIN set,\n"
+"opcode Text or Binary, no RSV bit (when ``plain``) or RSV1 alone (when\n"
+"``deflate``), the MASK bit set if and only if ``mask``, a length that fits\n"
+"in 63 bits and is at most ``max_size`` (``None`` for no limit). Parsing\n"
+"stops at the first frame that isn't like that, or whose Text payload isn't\n"
+"valid UTF-8: the caller handles it. Control frames, fragments and errors\n"
+"are never handled here.\n"
+"\n"
+"The messages without RSV1 are unmasked and appended to ``events``: Text as\n"
+"``str``, Binary as ``bytes``. A frame with RSV1 ends the run: its payload\n"
+"is unmasked and returned, for the caller to decompress and decode.\n"
+"\n"
+"Returns:\n"
+"    ``(consumed, first, payload)``: the number of bytes parsed from the\n"
+"    start of ``buffer``, which the caller deletes, then the first byte and\n"
+"    the payload of the compressed frame that ends them, if any, else\n"
+"    ``0`` and ``None``.\n"
+"\n"
+"Raises:\n"
+"    TypeError: if ``buffer`` isn't a bytes-like object or ``events`` isn't\n"
+"        a list.\n"
+"    BufferError: if ``buffer`` isn't contiguous.\n");
+
+/* Return (consumed, first, payload), taking the reference to payload. */
+static PyObject *
+parse_result(Py_ssize_t consumed, int first, PyObject *payload)
+{
+    PyObject *result = PyTuple_New(3), *item;
+
+    if (payload == NULL) {
+        payload = Py_None;
+        Py_INCREF(payload);
+    }
+    if (result == NULL) {
+        Py_DECREF(payload);
+        return NULL;
+    }
+    /* PyTuple_SET_ITEM steals the references, even to NULL. */
+    PyTuple_SET_ITEM(result, 2, payload);
+    if ((item = PyLong_FromSsize_t(consumed)) == NULL) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(result, 0, item);
+    if ((item = PyLong_FromLong(first)) == NULL) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(result, 1, item);
+    return result;
+}
+
+static PyObject *
+parse_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer view;
+    const unsigned char *buf;
+    Py_ssize_t size, pos = 0;
+    PyObject *events, *compressed = NULL;
+    int mask, plain, deflate, first = 0;
+    /* -1: no limit; else the maximum payload size. */
+    long long max_size = -1;
+    unsigned char mask_bit;
+    unsigned char stack[STACK_PAYLOAD];
+
+    (void)module;
+    if (check_nargs("parse_messages", nargs, 6) < 0) {
+        return NULL;
+    }
+    events = args[1];
+    if (!PyList_Check(events)) {
+        PyErr_Format(PyExc_TypeError, "events must be a list, not '%.200s'",
+                     Py_TYPE(events)->tp_name);
+        return NULL;
+    }
+    if ((mask = PyObject_IsTrue(args[2])) < 0 ||
+        (plain = PyObject_IsTrue(args[4])) < 0 ||
+        (deflate = PyObject_IsTrue(args[5])) < 0) {
+        return NULL;
+    }
+    if (args[3] != Py_None) {
+        int overflow;
+
+        if (!PyLong_Check(args[3])) {
+            PyErr_Format(PyExc_TypeError, "max_size must be int or None, not '%.200s'",
+                         Py_TYPE(args[3])->tp_name);
+            return NULL;
+        }
+        max_size = PyLong_AsLongLongAndOverflow(args[3], &overflow);
+        if (max_size == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (overflow > 0) {
+            max_size = -1;  /* larger than any buffer */
+        }
+        else if (overflow < 0 || max_size < 0) {
+            /* No frame is small enough, not even an empty one. */
+            return parse_result(0, 0, NULL);
+        }
+    }
+    mask_bit = mask ? 0x80 : 0;
+
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    buf = (const unsigned char *)view.buf;
+    size = view.len;
+
+    /* Every read below is at an offset checked against size first. */
+    while (size - pos >= 2) {
+        const unsigned char *frame = buf + pos;
+        Py_ssize_t available = size - pos, header = 2;
+        unsigned char head = frame[0], second = frame[1];
+        uint64_t length = second & 0x7F;
+        const unsigned char *payload, *key;
+        PyObject *message;
+
+        if (head == 0x81 || head == 0x82) {
+            if (!plain) {
+                break;
+            }
+        }
+        else if (head == 0xC1 || head == 0xC2) {
+            if (!deflate) {
+                break;
+            }
+        }
+        else {
+            break;
+        }
+        if ((second & 0x80) != mask_bit) {
+            break;
+        }
+        if (length == 126) {
+            header = 4;
+            if (available < header) {
+                break;
+            }
+            length = ((uint64_t)frame[2] << 8) | frame[3];
+        }
+        else if (length == 127) {
+            int i;
+
+            header = 10;
+            if (available < header) {
+                break;
+            }
+            length = 0;
+            for (i = 2; i < 10; i++) {
+                length = (length << 8) | frame[i];
+            }
+            if (length >> 63) {
+                /* RFC 6455 5.2: a protocol error, for the caller to report. */
+                break;
+            }
+        }
+        if (mask_bit) {
+            header += 4;
+        }
+        /* Limits first: nothing is allocated for a frame that isn't whole
+           in the buffer or is over max_size. */
+        if (available < header || length > (uint64_t)(available - header)) {
+            break;
+        }
+        if (max_size >= 0 && length > (uint64_t)max_size) {
+            break;
+        }
+        payload = frame + header;
+        key = mask_bit ? payload - 4 : NULL;
+
+        if (head & 0x40) {
+            /* Compressed: the caller decompresses it, then decodes Text. */
+            compressed = new_payload(payload, (Py_ssize_t)length, key);
+            if (compressed == NULL) {
+                goto error;
+            }
+            first = head;
+            pos += header + (Py_ssize_t)length;
+            break;
+        }
+
+        if (head == 0x82) {
+            message = new_payload(payload, (Py_ssize_t)length, key);
+            if (message == NULL) {
+                goto error;
+            }
+        }
+        else {
+            const unsigned char *text = payload;
+            unsigned char *heap = NULL;
+
+            if (key != NULL) {
+                if (length <= STACK_PAYLOAD) {
+                    mask_bytes(stack, payload, (Py_ssize_t)length, key);
+                    text = stack;
+                }
+                else {
+                    /* length fits: it's at most the size of the buffer. */
+                    heap = (unsigned char *)PyMem_Malloc((size_t)length);
+                    if (heap == NULL) {
+                        PyErr_NoMemory();
+                        goto error;
+                    }
+                    mask_bytes(heap, payload, (Py_ssize_t)length, key);
+                    text = heap;
+                }
+            }
+            message = PyUnicode_DecodeUTF8((const char *)text, (Py_ssize_t)length,
+                                           NULL);
+            PyMem_Free(heap);
+            if (message == NULL) {
+                if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                    /* RFC 6455 8.1: the caller decodes this frame again and
+                       fails the connection with the position of the error. */
+                    PyErr_Clear();
+                    break;
+                }
+                goto error;
+            }
+        }
+        if (PyList_Append(events, message) < 0) {
+            Py_DECREF(message);
+            goto error;
+        }
+        Py_DECREF(message);
+        pos += header + (Py_ssize_t)length;
+    }
+
+    PyBuffer_Release(&view);
+    return parse_result(pos, first, compressed);
+
+error:
+    /* The messages appended so far stay in events. */
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask, METH_FASTCALL,
      apply_mask_doc},
+    {"encode_frame", (PyCFunction)(void (*)(void))encode_frame, METH_FASTCALL,
+     encode_frame_doc},
+    {"parse_messages", (PyCFunction)(void (*)(void))parse_messages, METH_FASTCALL,
+     parse_messages_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static int
 speedups_exec(PyObject *module)
 {
-    PyObject *all = Py_BuildValue("[s]", "apply_mask");
+    PyObject *all = Py_BuildValue("[sss]", "apply_mask", "encode_frame", "parse_messages");
 
     if (all == NULL) {
         return -1;
@@ -182,7 +587,7 @@ static PyModuleDef_Slot speedups_slots[] = {
 };
 
 PyDoc_STRVAR(speedups_doc,
-"C implementation of :func:`websockets.utils.apply_mask` (RFC 6455 5.3).");
+"C implementations of masking, frame encoding and message parsing.");
 
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT,

@@ -7,9 +7,15 @@ return the same bytes. Set the environment variable ``WEBSOCKETS_SPEEDUPS=0``
 before importing websockets to use pure Python even when the extension is
 built. ``SPEEDUPS`` tells which one is in use.
 
+The same switch selects the C frame encoder of ``websockets.framing`` and the
+C message parser of ``websockets.connection``: ``_speedups`` is the extension
+module, or ``None``.
+
 """
 
+import importlib
 import os
+from types import ModuleType
 from typing import Callable, Optional, Union
 
 
@@ -77,9 +83,9 @@ def _apply_mask_python(data: BytesLike, mask: bytes, /) -> bytes:
     return b"".join(parts)
 
 
-def _load_speedups() -> Optional[Callable[[BytesLike, bytes], bytes]]:
+def _load_speedups() -> Optional[ModuleType]:
     """
-    Return the C implementation of :func:`apply_mask`.
+    Return the C accelerator, ``websockets.speedups``.
 
     Returns:
         ``None`` if ``WEBSOCKETS_SPEEDUPS`` is ``0`` or the extension isn't
@@ -89,13 +95,15 @@ def _load_speedups() -> Optional[Callable[[BytesLike, bytes], bytes]]:
     if os.environ.get("WEBSOCKETS_SPEEDUPS") == "0":
         return None
     try:
-        from .speedups import apply_mask as apply_mask_c
+        # Not "from . import speedups": that finds the attribute of the
+        # package once the module was imported, whatever sys.modules says.
+        return importlib.import_module(".speedups", __package__)
     except ImportError:
         return None
-    return apply_mask_c
 
 
-_apply_mask_c = _load_speedups()
+_speedups = _load_speedups()
+_apply_mask_c = None if _speedups is None else _speedups.apply_mask
 
 # Whether apply_mask is the C implementation.
 SPEEDUPS: bool = _apply_mask_c is not None
