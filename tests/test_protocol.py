@@ -2192,6 +2192,18 @@ async def test_violation_after_unread_message_fails_after_close_timeout(
 
 @pytest.mark.parametrize("side", SIDES)
 @async_test
+async def test_close_fails_with_the_violation_held(side: Side) -> None:
+    ws, transport = make(side, close_timeout=0.01)
+    ws.data_received(
+        frame_in(side, OP_TEXT, b"unread") + frame_in(side, OP_TEXT, b"x", rsv2=True)
+    )
+    await ws.close()
+    assert output(ws, transport)[1] == close_frame(1002, "reserved bits must be 0")
+    assert ws.conn.close_sent_code == 1002
+
+
+@pytest.mark.parametrize("side", SIDES)
+@async_test
 async def test_violation_without_unread_message_fails_at_once(side: Side) -> None:
     ws, transport = make(side)
     ws.data_received(frame_in(side, OP_TEXT, b"x", rsv3=True))

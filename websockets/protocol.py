@@ -534,7 +534,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         """
         conn = self.conn
-        if conn.state is OPEN:
+        if conn.pending_failure is not None:
+            # A violation was received: fail with its code, not with ``code``.
+            self._fail_pending()
+        elif conn.state is OPEN:
             conn.send_close(code, reason)
             self._flush()
         elif conn.state is CONNECTING:
