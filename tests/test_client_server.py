@@ -16,6 +16,7 @@ import os
 import re
 import socket
 import ssl
+import sys
 import tempfile
 from typing import (
     Any,
@@ -78,7 +79,7 @@ from websockets.http import (
     parse_request,
     parse_response,
 )
-from websockets.protocol import broadcast
+from websockets.protocol import READ_SIZE, broadcast
 from websockets.server import (
     HTTPResponse,
     WebSocketServer,
@@ -1962,6 +1963,21 @@ async def test_serve_unregisters_connection_lost_in_handshake() -> None:
         await protocol.wait_closed()
         assert server.websockets == set()
         assert protocol.handler_task is None
+
+
+async def test_reads_stay_under_mmap_threshold() -> None:
+    # Reads of asyncio's socket transports come from the heap: see READ_SIZE.
+    async with serve(echo_handler, "127.0.0.1", 0) as server:
+        async with connect(get_uri(server)) as ws:
+            assert ws.transport is not None
+            if not isinstance(getattr(type(ws.transport), "max_size", None), int):
+                pytest.skip("this event loop's transports have no read size")
+            assert ws.transport.max_size == READ_SIZE  # type: ignore[attr-defined]
+            # A bytes object of READ_SIZE, with glibc's chunk header, stays
+            # under glibc's default mmap threshold of 128 KiB.
+            assert sys.getsizeof(b"x" * READ_SIZE) + 16 < 128 * 1024
+            await ws.send("x" * 200_000)
+            assert await ws.recv() == "x" * 200_000
 
 
 async def test_serve_open_timeout_none() -> None:

@@ -42,6 +42,11 @@ class FrameProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
+        if type(getattr(type(transport), "max_size", None)) is int:
+            # The read size of ours (websockets.protocol.READ_SIZE): under
+            # glibc's mmap threshold, so that reads don't map and unmap memory.
+            # A floor shouldn't pay a cost that ours avoids.
+            transport.max_size = 2**17 - 1024
 
     def data_received(self, data: bytes) -> None:
         buffer = self.buffer
