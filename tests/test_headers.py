@@ -4,6 +4,7 @@ from typing import Callable, List, Tuple
 import pytest
 from hypothesis import given, strategies as st
 
+from websockets import headers as headers_module
 from websockets.exceptions import InvalidHeaderFormat, InvalidHeaderValue
 from websockets.headers import (
     build_authorization_basic,
@@ -212,6 +213,27 @@ def test_parse_upgrade_rejects_invalid_header(header: str, error: str) -> None:
 )
 def test_parse_extension(header: str, extensions: List[ExtensionHeader]) -> None:
     assert parse_extension(header) == extensions
+    # Again, from the cache of parsed headers.
+    assert parse_extension(header) == extensions
+
+
+def test_parse_extension_returns_copies() -> None:
+    header = "permessage-deflate; client_max_window_bits"
+    parsed = parse_extension(header)
+    parsed[0][1].append(("server_no_context_takeover", None))
+    parsed.append((ExtensionName("x-other"), []))
+    assert parse_extension(header) == [
+        ("permessage-deflate", [("client_max_window_bits", None)])
+    ]
+
+
+def test_parse_extension_cache_is_bounded() -> None:
+    for i in range(200):
+        assert parse_extension(f"x-{i}") == [(f"x-{i}", [])]
+    long_header = "x-long; " + "; ".join(f"p{i}" for i in range(100))
+    assert len(parse_extension(long_header)[0][1]) == 100
+    assert len(headers_module._parsed_extensions) <= 64
+    assert long_header not in headers_module._parsed_extensions
 
 
 @pytest.mark.parametrize(
