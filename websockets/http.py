@@ -552,7 +552,9 @@ def parse_response() -> Generator[int, bytes, Tuple[int, str, Headers]]:
 
 def _parse_header_lines(lines: List[bytes]) -> Optional[Headers]:
     """Parse header lines without CRLF, or return ``None``: see above."""
-    if len(lines) > MAX_HEADERS:
+    # One search for the bytes that no header value may contain (see
+    # _value_re) rather than a match per value.
+    if len(lines) > MAX_HEADERS or _not_in_values_re.search(b"".join(lines)):
         return None
     values: Dict[str, str] = {}
     items: List[Tuple[str, str]] = []
@@ -562,26 +564,33 @@ def _parse_header_lines(lines: List[bytes]) -> Optional[Headers]:
         name, colon, value = line.partition(b":")
         if not colon:
             return None
-        name_str = _COMMON_NAME_STR.get(name)
-        if name_str is None:
+        common = _COMMON_NAME_LOWER.get(name)
+        if common is None:
             if not _token_re.fullmatch(name):
                 return None
             name_str = name.decode("ascii")
+            lower = name_str.lower()
+        else:
+            name_str, lower = common
         value = value.strip(b" \t")
         value_str = _COMMON_VALUE_STR.get(value)
         if value_str is None:
-            if not _value_re.fullmatch(value):
-                return None
             value_str = _decode(value)
-        lower = name_str.lower()
         if lower in values:
             return None
-        values[_COMMON_LOWER.get(lower, lower)] = value_str
+        values[lower] = value_str
         items.append((name_str, value_str))
     headers = Headers()
     headers._dict = values
     headers._list = items
     return headers
+
+
+_not_in_values_re = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_COMMON_NAME_LOWER = {
+    name: (name_str, _COMMON_LOWER[name_str.lower()])
+    for name, name_str in _COMMON_NAME_STR.items()
+}
 
 
 def _parse_request_head(head: bytes) -> Optional[Tuple[str, Headers]]:
