@@ -67,9 +67,8 @@ logger = logging.getLogger("websockets.protocol")
 T = TypeVar("T")
 
 
-# Most bytes read from an asyncio socket transport at a time; see
-# connection_made().
 READ_SIZE = 2**17 - 1024
+"""Most bytes read from an asyncio socket transport at a time."""
 
 
 class WebSocketCommonProtocol(asyncio.Protocol):
