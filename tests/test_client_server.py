@@ -18,6 +18,7 @@ import socket
 import ssl
 import sys
 import tempfile
+import unittest.mock
 from typing import (
     Any,
     AsyncIterator,
@@ -1887,6 +1888,20 @@ async def test_serve_handshake_in_task_for_8x_subclass() -> None:
     for protocol in RecordingProtocol.instances:
         assert protocol.task_at_connection is not None
         assert protocol.open_after_data[0] is False
+
+
+async def test_serve_handshake_in_task_when_a_coroutine_is_patched() -> None:
+    # 8.x's tests patch the class after it's created.
+    with unittest.mock.patch.object(
+        WebSocketServerProtocol,
+        "process_request",
+        side_effect=Exception("process_request crashed"),
+    ) as process_request:
+        async with serve(wait_closed_handler, "127.0.0.1", 0) as server:
+            with pytest.raises(InvalidStatusCode) as raised:
+                await connect(get_uri(server))
+    assert raised.value.status_code == 500
+    process_request.assert_called_once()
 
 
 async def test_serve_open_timeout_in_task(caplog: pytest.LogCaptureFixture) -> None:

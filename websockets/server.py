@@ -142,22 +142,15 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         self._request_reader: Optional[LineReader[Tuple[str, Headers]]] = None
         super().__init__(**kwargs)
 
-    # Whether the opening handshake may run in data_received(): not when a
-    # subclass overrides one of these coroutines, as 8.x code may.
-    _sync_handshake = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._sync_handshake = all(
-            getattr(cls, name) is getattr(WebSocketServerProtocol, name)
-            for name in _HANDSHAKE_COROUTINES
-        )
-
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Register the connection with the server and start its handshake."""
         super().connection_made(transport)
         self.ws_server.register(self)
-        if self._sync_handshake and self._process_request is None:
+        cls = type(self)
+        if self._process_request is None and all(
+            getattr(cls, name) is coroutine
+            for name, coroutine in _HANDSHAKE_COROUTINES.items()
+        ):
             # Nothing to await before the handler: the opening handshake runs
             # in data_received(), without a task or a turn of the event loop,
             # and the handler task starts once it succeeds.
@@ -531,16 +524,20 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         self.connection_open()
 
 
-# Coroutines of the opening handshake: a subclass that overrides one of them
-# gets the handshake run in the handler task, where they're awaited.
-_HANDSHAKE_COROUTINES = (
-    "handler",
-    "run_handshake",
-    "handshake",
-    "read_http_request",
-    "read_http_message",
-    "process_request",
-)
+# Coroutines of the opening handshake: when a subclass overrides one of them,
+# as 8.x code may, or a test patches it, the handshake runs in the handler
+# task, where they're awaited.
+_HANDSHAKE_COROUTINES = {
+    name: getattr(WebSocketServerProtocol, name)
+    for name in (
+        "handler",
+        "run_handshake",
+        "handshake",
+        "read_http_request",
+        "read_http_message",
+        "process_request",
+    )
+}
 
 
 def _invalid_request(exc: Exception) -> InvalidMessage:
