@@ -606,6 +606,10 @@ class TestWholeHead:
         assert reader.feed(buffer) is not None
         assert len(calls) == 1 and calls[0] is not None
 
+    def test_response_without_reason_at_once(self, calls: List[Any]) -> None:
+        assert same_outcome(parse_response, b"HTTP/1.1 101\r\n\r\n")
+        assert calls and all(call is not None for call in calls)
+
     def test_partial_head_goes_line_by_line(self, calls: List[Any]) -> None:
         reader = LineReader(parse_request())
         buffer = bytearray(REQUEST[:20])
@@ -643,7 +647,6 @@ class TestWholeHead:
     @pytest.mark.parametrize(
         "head",
         [
-            b"HTTP/1.1 101\r\n\r\n",
             b"HTTP/1.0 101 Switching Protocols\r\n\r\n",
             b"HTTP/1.1 1O1 Switching Protocols\r\n\r\n",
             b"HTTP/1.1 099 Low\r\n\r\n",

@@ -494,17 +494,7 @@ def parse_request() -> Generator[int, bytes, Tuple[str, Headers]]:
 
     """
     # RFC 7230 3.1.1: request-line = method SP request-target SP HTTP-version
-    request_line = parse_line((yield MAX_LINE), "request line")
-    parts = request_line.split(b" ")
-    if len(parts) != 3:
-        raise ValueError(f"invalid HTTP request line: {_show(request_line)}")
-    method, path, version = parts
-    if method != b"GET":
-        raise ValueError(f"unsupported HTTP method: {_show(method)}")
-    if version != b"HTTP/1.1":
-        raise ValueError(f"unsupported HTTP version: {_show(version)}")
-    if not _path_re.fullmatch(path):
-        raise ValueError(f"invalid HTTP request target: {_show(path)}")
+    path = _check_request_line(parse_line((yield MAX_LINE), "request line"))
     headers = yield from parse_headers()
     return _decode(path), headers
 
@@ -524,7 +514,28 @@ def parse_response() -> Generator[int, bytes, Tuple[int, str, Headers]]:
 
     """
     # RFC 7230 3.1.2: status-line = HTTP-version SP status-code SP reason-phrase
-    status_line = parse_line((yield MAX_LINE), "status line")
+    status, reason = _check_status_line(parse_line((yield MAX_LINE), "status line"))
+    headers = yield from parse_headers()
+    return status, _decode(reason), headers
+
+
+def _check_request_line(request_line: bytes) -> bytes:
+    """Check the request line of a GET request and return its target."""
+    parts = request_line.split(b" ")
+    if len(parts) != 3:
+        raise ValueError(f"invalid HTTP request line: {_show(request_line)}")
+    method, path, version = parts
+    if method != b"GET":
+        raise ValueError(f"unsupported HTTP method: {_show(method)}")
+    if version != b"HTTP/1.1":
+        raise ValueError(f"unsupported HTTP version: {_show(version)}")
+    if not _path_re.fullmatch(path):
+        raise ValueError(f"invalid HTTP request target: {_show(path)}")
+    return path
+
+
+def _check_status_line(status_line: bytes) -> Tuple[int, bytes]:
+    """Check the status line of a response; return its code and reason."""
     # Be lenient with a missing space when the reason phrase is empty.
     parts = status_line.split(b" ", 2)
     if len(parts) < 2:
@@ -539,8 +550,7 @@ def parse_response() -> Generator[int, bytes, Tuple[int, str, Headers]]:
         raise ValueError(f"unsupported HTTP status code: {_show(status)}")
     if not _value_re.fullmatch(reason):
         raise ValueError(f"invalid HTTP reason phrase: {_show(reason)}")
-    headers = yield from parse_headers()
-    return int(status), _decode(reason), headers
+    return int(status), reason
 
 
 # Whole heads: when the first bytes hold the entire request or response, as
@@ -593,45 +603,39 @@ _COMMON_NAME_LOWER = {
 }
 
 
-def _parse_request_head(head: bytes) -> Optional[Tuple[str, Headers]]:
-    """Parse a request up to its empty line, or return ``None``: see above."""
+def _parse_head(
+    head: bytes, check_first_line: Callable[[bytes], Any]
+) -> Optional[Tuple[Any, Headers]]:
+    """Parse a head up to its empty line, or return ``None``: see above."""
     lines = head.split(b"\r\n")
     del lines[-2:]
-    parts = lines[0].split(b" ")
-    if (
-        len(parts) != 3
-        or parts[0] != b"GET"
-        or parts[2] != b"HTTP/1.1"
-        or len(lines[0]) > MAX_LINE - 2
-        or not _path_re.fullmatch(parts[1])
-    ):
+    first_line = lines.pop(0)
+    if len(first_line) > MAX_LINE - 2:
         return None
-    del lines[0]
+    try:
+        checked = check_first_line(first_line)
+    except ValueError:
+        return None
     headers = _parse_header_lines(lines)
     if headers is None:
         return None
-    return _decode(parts[1]), headers
+    return checked, headers
+
+
+def _parse_request_head(head: bytes) -> Optional[Tuple[str, Headers]]:
+    parsed = _parse_head(head, _check_request_line)
+    if parsed is None:
+        return None
+    path, headers = parsed
+    return _decode(path), headers
 
 
 def _parse_response_head(head: bytes) -> Optional[Tuple[int, str, Headers]]:
-    """Parse a response up to its empty line, or return ``None``: see above."""
-    lines = head.split(b"\r\n")
-    del lines[-2:]
-    parts = lines[0].split(b" ", 2)
-    if (
-        len(parts) != 3
-        or parts[0] != b"HTTP/1.1"
-        or len(lines[0]) > MAX_LINE - 2
-        or not (len(parts[1]) == 3 and parts[1].isdigit())
-        or not 100 <= int(parts[1]) < 600
-        or not _value_re.fullmatch(parts[2])
-    ):
+    parsed = _parse_head(head, _check_status_line)
+    if parsed is None:
         return None
-    del lines[0]
-    headers = _parse_header_lines(lines)
-    if headers is None:
-        return None
-    return int(parts[1]), _decode(parts[2]), headers
+    (status, reason), headers = parsed
+    return status, _decode(reason), headers
 
 
 # Drivers
