@@ -279,8 +279,8 @@ class Connection:
         RFC 6455 7.4.1 rather than raise.
 
         """
-        if self._discard or self.eof_rcvd or self.close_rcvd is not None:
-            # RFC 6455 5.5.1: nothing follows a Close frame.
+        if self._discard:
+            # After a Close frame (RFC 6455 5.5.1), EOF or a failure.
             return
         buffer = self._buffer
         buffer += data
@@ -352,10 +352,25 @@ class Connection:
 
     def send_text(self, data: bytes, fin: bool = True) -> None:
         """Send a Text frame, already encoded in UTF-8, starting a message."""
+        if (
+            fin
+            and self.state is OPEN
+            and not (self.extensions or self._send_fragmented or self.debug)
+        ):
+            # The common case, as _send_data() would do it with fewer steps.
+            self._output.append(encode_frame(0x81, data, self.side is CLIENT))
+            return
         self._send_data(OP_TEXT, data, fin)
 
     def send_binary(self, data: bytes, fin: bool = True) -> None:
         """Send a Binary frame, starting a message."""
+        if (
+            fin
+            and self.state is OPEN
+            and not (self.extensions or self._send_fragmented or self.debug)
+        ):
+            self._output.append(encode_frame(0x82, data, self.side is CLIENT))
+            return
         self._send_data(OP_BINARY, data, fin)
 
     def send_continuation(self, data: bytes, fin: bool) -> None:
@@ -596,7 +611,7 @@ class Connection:
                     self._receive_frame(
                         build_frame(first, fin, opcode, data, self.extensions, max_size)
                     )
-                    if self._discard or self.close_rcvd is not None:
+                    if self._discard:
                         # RFC 6455 5.5.1: nothing follows a Close frame.
                         buffer.clear()
                         return
@@ -628,7 +643,7 @@ class Connection:
                 self._need = 0
                 self._probe = None
                 self._receive_frame(exc.value)
-                if self._discard or self.close_rcvd is not None:
+                if self._discard:
                     # RFC 6455 5.5.1: nothing follows a Close frame.
                     buffer.clear()
                     return
@@ -781,6 +796,7 @@ class Connection:
         """Process a Close frame (RFC 6455 5.5.1 and 7.1.5)."""
         code, reason = parse_close(frame.data)
         self.close_rcvd = frame
+        self._discard = True  # RFC 6455 5.5.1: nothing follows a Close frame
         self.close_rcvd_code = code
         self.close_rcvd_reason = reason
         if self.state is OPEN:

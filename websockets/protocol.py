@@ -43,6 +43,7 @@ from .connection import (
     SERVER,
     CloseReason,
     Connection,
+    Event,
     Side,
     State,
 )
@@ -765,39 +766,53 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def _process(self) -> None:
         """Write the core's output and dispatch its events."""
         conn = self.conn
-        if conn.state is not OPEN or conn._output:
-            # The core answered a ping, or the connection is closing. (On the
-            # hot path, the adapter reads the core's queues directly.)
-            self._flush()
+        if conn.state is not OPEN or conn._output or conn.pending_failure is not None:
+            # The core answered a ping, or the connection is closing or failing.
+            self._process_all()
+            return
+        # The hot path: messages only. The adapter reads the core's queue
+        # directly, as events_received() would.
+        events = conn._events
+        if events:
+            conn._events = []
+            self._dispatch(events)
+
+    def _process_all(self) -> None:
+        conn = self.conn
+        self._flush()
         events = conn.events_received()
         if events:
-            messages = self.messages
-            for event in events:
-                if type(event) is Frame:
-                    if event.opcode == OP_PONG:
-                        self._receive_pong(event.data)
-                else:
-                    messages.append(event)  # type: ignore[arg-type]
-            if messages:
-                waiter = self._recv_waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
-                max_queue = self.max_queue
-                if (
-                    max_queue is not None
-                    and len(messages) >= max_queue
-                    and not self._paused_reading
-                    and conn.receiving
-                ):
-                    # Backpressure: stop reading until recv() makes room.
-                    self._paused_reading = True
-                    cast(asyncio.Transport, self.transport).pause_reading()
+            self._dispatch(events)
         if conn.pending_failure is not None:
             self._hold_failure()
         if conn.state is not OPEN and not conn.receiving:
             self._wake_recv()
             self._resume_reading()
             self._update_compat_futures()
+
+    def _dispatch(self, events: List[Event]) -> None:
+        """Queue the messages among ``events`` for :meth:`recv`; take pongs."""
+        messages = self.messages
+        for event in events:
+            if type(event) is Frame:
+                if event.opcode == OP_PONG:
+                    self._receive_pong(event.data)
+            else:
+                messages.append(event)  # type: ignore[arg-type]
+        if messages:
+            waiter = self._recv_waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            max_queue = self.max_queue
+            if (
+                max_queue is not None
+                and len(messages) >= max_queue
+                and not self._paused_reading
+                and self.conn.receiving
+            ):
+                # Backpressure: stop reading until recv() makes room.
+                self._paused_reading = True
+                cast(asyncio.Transport, self.transport).pause_reading()
 
     def _hold_failure(self) -> None:
         """
@@ -852,23 +867,27 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         output = conn._output
         if output:
             conn._output = []  # what data_to_send() does, without a call
-        transport = self.transport
-        for data in output:
-            if transport is None:  # pragma: no cover
-                break
-            if data:
-                transport.write(data)
-            elif transport.can_write_eof():
-                try:
-                    transport.write_eof()
-                except OSError:
-                    # The peer reset the connection: connection_lost follows.
-                    transport.abort()
-            else:
-                # TLS can't half-close: close, skipping step 3 of closing.
-                self._close_transport()
+            transport = self.transport
+            if transport is not None:  # pragma: no branch
+                for data in output:
+                    if data:
+                        transport.write(data)
+                    else:
+                        self._write_eof(transport)
         if conn.state is not OPEN:
             self._follow_closing()
+
+    def _write_eof(self, transport: asyncio.Transport) -> None:
+        """Half-close the connection: send EOF after what was written."""
+        if transport.can_write_eof():
+            try:
+                transport.write_eof()
+            except OSError:
+                # The peer reset the connection: connection_lost follows.
+                transport.abort()
+        else:
+            # TLS can't half-close: close, skipping step 3 of closing.
+            self._close_transport()
 
     def _receive_pong(self, data: bytes) -> None:
         """Complete the waiter of the matching ping and of every earlier one."""
