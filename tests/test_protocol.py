@@ -54,7 +54,13 @@ from websockets.testing import Link, virtual_clock
 from websockets.utils import apply_mask
 
 from . import test_connection
-from .test_connection import RFC_MASK, close_frame, frame_in, parse_one
+from .test_connection import (  # noqa: F401 (implementation: autouse fixture)
+    RFC_MASK,
+    close_frame,
+    frame_in,
+    implementation,
+    parse_one,
+)
 from .utils import FakeTransport, async_test
 
 
@@ -403,11 +409,13 @@ async def test_client_sends_masked_message(fixed_mask: None) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    [["ca", "fé"], ("ca", "fé"), iter(["ca", "fé"])],
+    # Factories: the fixture implementation runs each test twice.
+    [lambda: ["ca", "fé"], lambda: ("ca", "fé"), lambda: iter(["ca", "fé"])],
     ids=["list", "tuple", "iterator"],
 )
 @async_test
 async def test_send_iterable_of_str(message: Any) -> None:
+    message = message()
     ws, transport = make()
     await ws.send(message)
     assert output(ws, transport) == [
@@ -460,10 +468,13 @@ async def test_send_fragments_received_as_one_message() -> None:
 
 
 @pytest.mark.parametrize(
-    "message", [[], iter([]), agen()], ids=["list", "iter", "async"]
+    "message",
+    [lambda: [], lambda: iter([]), lambda: agen()],
+    ids=["list", "iter", "async"],
 )
 @async_test
 async def test_send_empty_iterable_sends_nothing(message: Any) -> None:
+    message = message()
     ws, transport = make()
     await ws.send(message)
     assert transport.calls == []
@@ -473,15 +484,16 @@ async def test_send_empty_iterable_sends_nothing(message: Any) -> None:
 @pytest.mark.parametrize(
     "message",
     [
-        ["spam", b"eggs"],
-        [b"spam", "eggs"],
-        agen("spam", b"eggs"),
-        agen(b"spam", "eggs"),
+        lambda: ["spam", b"eggs"],
+        lambda: [b"spam", "eggs"],
+        lambda: agen("spam", b"eggs"),
+        lambda: agen(b"spam", "eggs"),
     ],
     ids=["text-binary", "binary-text", "async-text-binary", "async-binary-text"],
 )
 @async_test
 async def test_send_mixed_fragments_closes_connection(message: Any) -> None:
+    message = message()
     ws, transport = make()
     with pytest.raises(TypeError, match="^data contains inconsistent types$"):
         await ws.send(message)
@@ -493,9 +505,12 @@ async def test_send_mixed_fragments_closes_connection(message: Any) -> None:
         await ws.send("more")
 
 
-@pytest.mark.parametrize("message", [[1], agen(1)], ids=["sync", "async"])
+@pytest.mark.parametrize(
+    "message", [lambda: [1], lambda: agen(1)], ids=["sync", "async"]
+)
 @async_test
 async def test_send_invalid_first_fragment(message: Any) -> None:
+    message = message()
     ws, transport = make()
     with pytest.raises(TypeError, match="^data must be str or bytes-like, not int$"):
         await ws.send(message)
@@ -505,10 +520,11 @@ async def test_send_invalid_first_fragment(message: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "message", [["spam", 1], agen("spam", 1)], ids=["sync", "async"]
+    "message", [lambda: ["spam", 1], lambda: agen("spam", 1)], ids=["sync", "async"]
 )
 @async_test
 async def test_send_invalid_later_fragment(message: Any) -> None:
+    message = message()
     ws, transport = make()
     with pytest.raises(TypeError, match="^data must be str or bytes-like, not int$"):
         await ws.send(message)

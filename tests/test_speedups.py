@@ -14,6 +14,7 @@ and failures, however the bytes are split.
 """
 
 import array
+import collections
 import functools
 import itertools
 import logging
@@ -23,7 +24,7 @@ import pathlib
 import random
 import subprocess
 import sys
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 from unittest import mock
 
 import pytest
@@ -34,7 +35,7 @@ import websockets.connection
 import websockets.framing
 import websockets.protocol
 import websockets.utils
-from websockets.connection import CLIENT, SERVER, Connection, Side
+from websockets.connection import CLIENT, OPEN, SERVER, Connection, Side
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.utils import (
     _CHUNK_SIZE,
@@ -275,6 +276,7 @@ def test_c_module_exports() -> None:
         "apply_mask",
         "encode_frame",
         "parse_messages",
+        "receive_messages",
     ]
 
 
@@ -522,6 +524,7 @@ def test_encode_frame_takes_a_fresh_key_for_each_frame(
 # The message parser, websockets.speedups.parse_messages.
 
 parse_messages_c: Any = getattr(websockets.utils._speedups, "parse_messages", None)
+receive_messages_c: Any = getattr(websockets.utils._speedups, "receive_messages", None)
 
 
 def c_parse(
@@ -716,6 +719,129 @@ def test_c_parse_messages_doesnt_modify_the_buffer() -> None:
     assert buffer == original
 
 
+# The receiver of the asyncio adapter, websockets.speedups.receive_messages.
+
+
+def receiving_connection(side: Side = SERVER, **kwargs: Any) -> Connection:
+    conn = Connection(side, **kwargs)
+    conn.debug = False  # whatever the logging configuration of the test run
+    return conn
+
+
+@needs_c
+def test_c_receive_messages() -> None:
+    conn = receiving_connection()
+    queue: Deque[Any] = collections.deque(["earlier"])
+    data = raw_frame(0x82, b"one") + raw_frame(0x81, "twö".encode()) + b"\x82\x85"
+    assert receive_messages_c(conn, data, OPEN, True, queue) == 2
+    assert list(queue) == ["earlier", b"one", "twö"]
+    # The rest waits in the core's buffer; nothing else changed.
+    assert conn._buffer == b"\x82\x85"
+    assert conn.events_received() == []
+    assert conn.data_to_send() == []
+    # Now the buffer isn't empty: the core takes it from here.
+    assert receive_messages_c(conn, b"", OPEN, True, queue) == -1
+
+
+def pending(conn: Connection, name: str) -> None:
+    """Make ``conn`` unfit for the C receiver, in one way."""
+    if name == "connecting":
+        conn.state = websockets.connection.CONNECTING
+    elif name == "closing":
+        conn.send_close(1000)
+        conn.data_to_send()
+    elif name == "debug":
+        conn.debug = True
+    elif name == "failed":
+        conn.receive_data(raw_frame(0xA2, b""))  # RSV2: fails, deferred
+        assert conn.pending_failure is not None
+    elif name == "partial_frame":
+        conn.receive_data(raw_frame(0x81, b"x" * 200)[:20])
+        assert conn._parser is not None
+    elif name == "fragmented":
+        conn.receive_data(raw_frame(0x01, b"frag"))
+        conn.events_received()
+        assert conn._msg_opcode is not None
+    elif name == "buffered":
+        conn.receive_data(b"\x82")
+    elif name == "output":
+        conn.receive_data(raw_frame(0x89, b"ping"))  # the pong isn't taken
+        conn.events_received()
+    elif name == "events":
+        conn.receive_data(raw_frame(0x8A, b"pong"))  # the event isn't taken
+    elif name == "extension":
+        conn.extensions = [PerMessageDeflate(False, False, 15, 15)]
+        conn._deflate = conn.extensions[0]
+    elif name == "none_fits":
+        conn.max_size = -1
+    else:  # pragma: no cover
+        raise AssertionError(name)
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "name",
+    [
+        "connecting",
+        "closing",
+        "debug",
+        "failed",
+        "partial_frame",
+        "fragmented",
+        "buffered",
+        "output",
+        "events",
+        "extension",
+        "none_fits",
+    ],
+)
+def test_c_receive_messages_leaves_the_rest_to_the_core(name: str) -> None:
+    conn = receiving_connection(defer_failures=True)
+    pending(conn, name)
+    before = (bytes(conn._buffer), list(conn._events), list(conn._output))
+    queue: Deque[Any] = collections.deque()
+    data = raw_frame(0x82, b"message")
+    assert receive_messages_c(conn, data, OPEN, True, queue) == -1
+    assert not queue
+    assert (bytes(conn._buffer), list(conn._events), list(conn._output)) == before
+
+
+@needs_c
+def test_c_receive_messages_when_appending_fails() -> None:
+    conn = receiving_connection()
+    appended: List[Any] = []
+
+    class Queue:
+        def append(self, message: Any) -> None:
+            if len(appended) == 2:
+                raise MemoryError
+            appended.append(message)
+
+    data = b"".join(raw_frame(0x82, b"%d" % i) for i in range(4))
+    with pytest.raises(MemoryError):
+        receive_messages_c(conn, data, OPEN, True, Queue())
+    # What wasn't appended waits in the buffer.
+    assert appended == [b"0", b"1"]
+    assert conn._buffer == data[2 * len(raw_frame(0x82, b"0")) :]
+
+
+@needs_c
+def test_c_receive_messages_argument_errors() -> None:
+    conn = receiving_connection()
+    with pytest.raises(AttributeError):
+        receive_messages_c(object(), b"", OPEN, True, [])
+    with pytest.raises(AttributeError):
+        receive_messages_c(conn, b"", OPEN, True, ())
+    with pytest.raises(TypeError, match="^a bytes-like object is required"):
+        receive_messages_c(conn, "", OPEN, True, [])
+    message = r"^receive_messages\(\) takes 5 positional arguments but 1 were given$"
+    with pytest.raises(TypeError, match=message):
+        receive_messages_c(conn)
+    assert receive_messages_c.__text_signature__ == (
+        "($module, conn, data, open, mask, messages, /)"
+    )
+
+
 # The same bytes through a Connection, with the C parser and without.
 
 Outcome = List[Tuple[Any, ...]]
@@ -726,6 +852,7 @@ def run_connection(
     side: Side,
     chunks: List[bytes],
     *,
+    receive_messages: Any = None,
     max_size: Optional[int] = 2**20,
     deflate: bool = False,
     defer_failures: bool = False,
@@ -733,6 +860,9 @@ def run_connection(
     """
     Feed ``chunks`` to a Connection using ``parse_messages``, ``None`` for the
     pure Python path, and record everything observable after each one.
+
+    With ``receive_messages``, chunks go through it first, as the asyncio
+    adapter does: messages to a queue, the rest to ``receive_data(b"")``.
 
     """
     with mock.patch.object(
@@ -747,11 +877,21 @@ def run_connection(
         )
         outcome: Outcome = []
         for chunk in chunks:
-            conn.receive_data(chunk)
+            queue: Deque[Any] = collections.deque()
+            if receive_messages is None:
+                conn.receive_data(chunk)
+            else:
+                count = receive_messages(conn, chunk, OPEN, side is SERVER, queue)
+                assert count == len(queue) or (count == -1 and not queue)
+                if count == -1:
+                    conn.receive_data(chunk)
+                elif conn._buffer:
+                    conn.receive_data(b"")
             failure = conn.failure
+            events = [*queue, *conn.events_received()]
             outcome.append(
                 (
-                    [(type(event), event) for event in conn.events_received()],
+                    [(type(event), event) for event in events],
                     conn.data_to_send(),
                     conn.state,
                     conn.close_code,
@@ -762,7 +902,9 @@ def run_connection(
                     None if failure is None else (type(failure), failure.args),
                     # Internal state: what's left to parse.
                     bytes(conn._buffer),
-                    conn._need,
+                    # With an empty buffer, 0 and 2 mean the same: parse
+                    # whatever comes. The C receiver leaves it as it was.
+                    conn._need if conn._buffer else None,
                     conn._parser is None,
                     conn._msg_opcode,
                 )
@@ -773,9 +915,20 @@ def run_connection(
 
 
 def assert_same_outcome(side: Side, chunks: List[bytes], **options: Any) -> Outcome:
-    """Assert that the C parser and the pure Python path agree; return the outcome."""
+    """
+    Assert that the C parser, with and without the C receiver, and the pure
+    Python path agree; return the outcome.
+
+    """
     outcome = run_connection(parse_messages_c, side, chunks, **options)
     assert outcome == run_connection(None, side, chunks, **options)
+    assert outcome == run_connection(
+        parse_messages_c,
+        side,
+        chunks,
+        receive_messages=receive_messages_c,
+        **options,
+    )
     return outcome
 
 

@@ -59,6 +59,7 @@ from .framing import (
 )
 from .http import Headers, LineReader
 from .typing import Data, Subprotocol
+from .utils import _speedups
 
 
 __all__ = ["WebSocketCommonProtocol", "broadcast"]
@@ -70,6 +71,8 @@ T = TypeVar("T")
 
 READ_SIZE = 2**17 - 1024
 """Most bytes read from an asyncio socket transport at a time."""
+
+_receive_messages = None if _speedups is None else _speedups.receive_messages
 
 
 class WebSocketCommonProtocol(asyncio.Protocol):
@@ -696,6 +699,23 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         """Feed received bytes to the core, or to the opening handshake."""
         conn = self.conn
+        receive = _receive_messages
+        if receive is not None:
+            # The C accelerator's hot path, for an open connection with
+            # nothing pending: the whole messages at the start of data go
+            # to the queue in one call, the rest to the core's buffer.
+            # Callgrind (bench/instructions.py echo): 127.7k to 122.5k
+            # instructions per 16-byte round trip, both ends.
+            count = receive(conn, data, OPEN, self._side is SERVER, self.messages)
+            if count >= 0:
+                if conn._buffer:
+                    # What came after them, for the core: a control frame,
+                    # a partial or fragmented message, a violation...
+                    conn.receive_data(b"")
+                    self._process()
+                if count:
+                    self._queued()
+                return
         if conn.state is CONNECTING:
             self.handshake_buffer += data
             self._handshake_data()
@@ -799,6 +819,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                     self._receive_pong(event.data)
             else:
                 messages.append(event)  # type: ignore[arg-type]
+        self._queued()
+
+    def _queued(self) -> None:
+        """Wake :meth:`recv` for new messages; apply backpressure."""
+        messages = self.messages
         if messages:
             waiter = self._recv_waiter
             if waiter is not None and not waiter.done():

@@ -302,8 +302,213 @@ encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* What the module keeps: the attribute names read by receive_messages. */
+typedef struct {
+    PyObject *state, *debug, *discard, *parser, *probe, *msg_opcode,
+        *pending_failure, *output, *events, *buffer, *plain_messages, *deflate,
+        *max_size, *append;
+} speedups_state;
+
+/* Append a message to the sink: a list, or a callable such as deque.append. */
+typedef int (*emit_fn)(PyObject *sink, PyObject *message);
+
+static int
+emit_to_list(PyObject *sink, PyObject *message)
+{
+    return PyList_Append(sink, message);
+}
+
+static int
+emit_by_call(PyObject *sink, PyObject *message)
+{
+#if PY_VERSION_HEX >= 0x03090000
+    PyObject *result = PyObject_CallOneArg(sink, message);
+#else
+    PyObject *result = PyObject_CallFunctionObjArgs(sink, message, NULL);
+#endif
+
+    if (result == NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+
+/*
+ * Read max_size: -1 for None (no limit), else the limit. Return 0, 1 when no
+ * frame can fit (a negative limit), or -1 with an exception set.
+ */
+static int
+read_max_size(PyObject *obj, long long *max_size)
+{
+    int overflow;
+
+    *max_size = -1;
+    if (obj == Py_None) {
+        return 0;
+    }
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "max_size must be int or None, not '%.200s'",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *max_size = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (*max_size == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (overflow > 0) {
+        *max_size = -1;  /* larger than any buffer */
+        return 0;
+    }
+    if (overflow < 0 || *max_size < 0) {
+        return 1;
+    }
+    return 0;
+}
+
 /* Payloads up to this size are unmasked on the stack to be decoded. */
 #define STACK_PAYLOAD 1024
+
+/*
+ * Parse the run of whole messages at the start of buf (see parse_messages)
+ * and emit them. Return the number of bytes parsed, or -1 with an exception
+ * set; *done is then the number of bytes of the messages already emitted. A
+ * frame with RSV1 ends the run: its first byte goes to *first and its
+ * unmasked payload to *compressed.
+ */
+static Py_ssize_t
+parse_run(const unsigned char *buf, Py_ssize_t size, int mask, long long max_size,
+          int plain, int deflate, emit_fn emit, PyObject *sink, int *first,
+          PyObject **compressed, Py_ssize_t *count, Py_ssize_t *done)
+{
+    Py_ssize_t pos = 0;
+    unsigned char mask_bit = mask ? 0x80 : 0;
+    unsigned char stack[STACK_PAYLOAD];
+
+    /* Every read below is at an offset checked against size first. */
+    while (size - pos >= 2) {
+        const unsigned char *frame = buf + pos;
+        Py_ssize_t available = size - pos, header = 2;
+        unsigned char head = frame[0], second = frame[1];
+        uint64_t length = second & 0x7F;
+        const unsigned char *payload, *key;
+        PyObject *message;
+
+        *done = pos;
+        if (head == 0x81 || head == 0x82) {
+            if (!plain) {
+                break;
+            }
+        }
+        else if (head == 0xC1 || head == 0xC2) {
+            if (!deflate) {
+                break;
+            }
+        }
+        else {
+            break;
+        }
+        if ((second & 0x80) != mask_bit) {
+            break;
+        }
+        if (length == 126) {
+            header = 4;
+            if (available < header) {
+                break;
+            }
+            length = ((uint64_t)frame[2] << 8) | frame[3];
+        }
+        else if (length == 127) {
+            int i;
+
+            header = 10;
+            if (available < header) {
+                break;
+            }
+            length = 0;
+            for (i = 2; i < 10; i++) {
+                length = (length << 8) | frame[i];
+            }
+            if (length >> 63) {
+                /* RFC 6455 5.2: a protocol error, for the caller to report. */
+                break;
+            }
+        }
+        if (mask_bit) {
+            header += 4;
+        }
+        /* Limits first: nothing is allocated for a frame that isn't whole
+           in the buffer or is over max_size. */
+        if (available < header || length > (uint64_t)(available - header)) {
+            break;
+        }
+        if (max_size >= 0 && length > (uint64_t)max_size) {
+            break;
+        }
+        payload = frame + header;
+        key = mask_bit ? payload - 4 : NULL;
+
+        if (head & 0x40) {
+            /* Compressed: the caller decompresses it, then decodes Text. */
+            *compressed = new_payload(payload, (Py_ssize_t)length, key);
+            if (*compressed == NULL) {
+                return -1;
+            }
+            *first = head;
+            pos += header + (Py_ssize_t)length;
+            break;
+        }
+
+        if (head == 0x82) {
+            message = new_payload(payload, (Py_ssize_t)length, key);
+            if (message == NULL) {
+                return -1;
+            }
+        }
+        else {
+            const unsigned char *text = payload;
+            unsigned char *heap = NULL;
+
+            if (key != NULL) {
+                if (length <= STACK_PAYLOAD) {
+                    mask_bytes(stack, payload, (Py_ssize_t)length, key);
+                    text = stack;
+                }
+                else {
+                    /* length fits: it's at most the size of the buffer. */
+                    heap = (unsigned char *)PyMem_Malloc((size_t)length);
+                    if (heap == NULL) {
+                        PyErr_NoMemory();
+                        return -1;
+                    }
+                    mask_bytes(heap, payload, (Py_ssize_t)length, key);
+                    text = heap;
+                }
+            }
+            message = PyUnicode_DecodeUTF8((const char *)text, (Py_ssize_t)length,
+                                           NULL);
+            PyMem_Free(heap);
+            if (message == NULL) {
+                if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                    /* RFC 6455 8.1: the caller decodes this frame again and
+                       fails the connection with the position of the error. */
+                    PyErr_Clear();
+                    break;
+                }
+                return -1;
+            }
+        }
+        if (emit(sink, message) < 0) {
+            Py_DECREF(message);
+            return -1;
+        }
+        Py_DECREF(message);
+        pos += header + (Py_ssize_t)length;
+        (*count)++;
+    }
+    *done = pos;
+    return pos;
+}
 
 PyDoc_STRVAR(parse_messages_doc,
 "parse_messages($module, buffer, events, mask, max_size, plain, deflate, /)\n"
@@ -367,14 +572,10 @@ static PyObject *
 parse_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_buffer view;
-    const unsigned char *buf;
-    Py_ssize_t size, pos = 0;
+    Py_ssize_t pos, count = 0, done = 0;
     PyObject *events, *compressed = NULL;
-    int mask, plain, deflate, first = 0;
-    /* -1: no limit; else the maximum payload size. */
-    long long max_size = -1;
-    unsigned char mask_bit;
-    unsigned char stack[STACK_PAYLOAD];
+    int mask, plain, deflate, first = 0, none_fits;
+    long long max_size;
 
     (void)module;
     if (check_nargs("parse_messages", nargs, 6) < 0) {
@@ -391,161 +592,177 @@ parse_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         (deflate = PyObject_IsTrue(args[5])) < 0) {
         return NULL;
     }
-    if (args[3] != Py_None) {
-        int overflow;
-
-        if (!PyLong_Check(args[3])) {
-            PyErr_Format(PyExc_TypeError, "max_size must be int or None, not '%.200s'",
-                         Py_TYPE(args[3])->tp_name);
-            return NULL;
-        }
-        max_size = PyLong_AsLongLongAndOverflow(args[3], &overflow);
-        if (max_size == -1 && PyErr_Occurred()) {
-            return NULL;
-        }
-        if (overflow > 0) {
-            max_size = -1;  /* larger than any buffer */
-        }
-        else if (overflow < 0 || max_size < 0) {
-            /* No frame is small enough, not even an empty one. */
-            return parse_result(0, 0, NULL);
-        }
+    if ((none_fits = read_max_size(args[3], &max_size)) < 0) {
+        return NULL;
     }
-    mask_bit = mask ? 0x80 : 0;
-
+    if (none_fits) {
+        /* No frame is small enough, not even an empty one. */
+        return parse_result(0, 0, NULL);
+    }
     if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
         return NULL;
     }
-    buf = (const unsigned char *)view.buf;
-    size = view.len;
-
-    /* Every read below is at an offset checked against size first. */
-    while (size - pos >= 2) {
-        const unsigned char *frame = buf + pos;
-        Py_ssize_t available = size - pos, header = 2;
-        unsigned char head = frame[0], second = frame[1];
-        uint64_t length = second & 0x7F;
-        const unsigned char *payload, *key;
-        PyObject *message;
-
-        if (head == 0x81 || head == 0x82) {
-            if (!plain) {
-                break;
-            }
-        }
-        else if (head == 0xC1 || head == 0xC2) {
-            if (!deflate) {
-                break;
-            }
-        }
-        else {
-            break;
-        }
-        if ((second & 0x80) != mask_bit) {
-            break;
-        }
-        if (length == 126) {
-            header = 4;
-            if (available < header) {
-                break;
-            }
-            length = ((uint64_t)frame[2] << 8) | frame[3];
-        }
-        else if (length == 127) {
-            int i;
-
-            header = 10;
-            if (available < header) {
-                break;
-            }
-            length = 0;
-            for (i = 2; i < 10; i++) {
-                length = (length << 8) | frame[i];
-            }
-            if (length >> 63) {
-                /* RFC 6455 5.2: a protocol error, for the caller to report. */
-                break;
-            }
-        }
-        if (mask_bit) {
-            header += 4;
-        }
-        /* Limits first: nothing is allocated for a frame that isn't whole
-           in the buffer or is over max_size. */
-        if (available < header || length > (uint64_t)(available - header)) {
-            break;
-        }
-        if (max_size >= 0 && length > (uint64_t)max_size) {
-            break;
-        }
-        payload = frame + header;
-        key = mask_bit ? payload - 4 : NULL;
-
-        if (head & 0x40) {
-            /* Compressed: the caller decompresses it, then decodes Text. */
-            compressed = new_payload(payload, (Py_ssize_t)length, key);
-            if (compressed == NULL) {
-                goto error;
-            }
-            first = head;
-            pos += header + (Py_ssize_t)length;
-            break;
-        }
-
-        if (head == 0x82) {
-            message = new_payload(payload, (Py_ssize_t)length, key);
-            if (message == NULL) {
-                goto error;
-            }
-        }
-        else {
-            const unsigned char *text = payload;
-            unsigned char *heap = NULL;
-
-            if (key != NULL) {
-                if (length <= STACK_PAYLOAD) {
-                    mask_bytes(stack, payload, (Py_ssize_t)length, key);
-                    text = stack;
-                }
-                else {
-                    /* length fits: it's at most the size of the buffer. */
-                    heap = (unsigned char *)PyMem_Malloc((size_t)length);
-                    if (heap == NULL) {
-                        PyErr_NoMemory();
-                        goto error;
-                    }
-                    mask_bytes(heap, payload, (Py_ssize_t)length, key);
-                    text = heap;
-                }
-            }
-            message = PyUnicode_DecodeUTF8((const char *)text, (Py_ssize_t)length,
-                                           NULL);
-            PyMem_Free(heap);
-            if (message == NULL) {
-                if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-                    /* RFC 6455 8.1: the caller decodes this frame again and
-                       fails the connection with the position of the error. */
-                    PyErr_Clear();
-                    break;
-                }
-                goto error;
-            }
-        }
-        if (PyList_Append(events, message) < 0) {
-            Py_DECREF(message);
-            goto error;
-        }
-        Py_DECREF(message);
-        pos += header + (Py_ssize_t)length;
+    /* On error, the messages appended so far stay in events. */
+    pos = parse_run((const unsigned char *)view.buf, view.len, mask, max_size,
+                    plain, deflate, emit_to_list, events, &first, &compressed,
+                    &count, &done);
+    PyBuffer_Release(&view);
+    if (pos < 0) {
+        return NULL;
     }
-
-    PyBuffer_Release(&view);
     return parse_result(pos, first, compressed);
+}
 
-error:
-    /* The messages appended so far stay in events. */
+PyDoc_STRVAR(receive_messages_doc,
+"receive_messages($module, conn, data, open, mask, messages, /)\n"
+"--\n"
+"\n"
+"Receive ``data`` into ``conn``, a websockets.connection.Connection, on its\n"
+"hot path: the whole messages at the start of ``data`` (as parse_messages\n"
+"finds them, without compression) go straight to ``messages.append``; the\n"
+"rest goes to the connection's receive buffer, for ``conn.receive_data(b'')``\n"
+"to parse. ``open`` is the OPEN state and ``mask`` tells whether frames\n"
+"must be masked (on a server).\n"
+"\n"
+"This applies only when nothing is pending in ``conn``: state ``open``, no\n"
+"debug logs, nothing buffered or being parsed, no fragmented message, no\n"
+"failure, no event or output waiting, no extension but permessage-deflate\n"
+"and that not negotiated. Else nothing happens and the result is -1.\n"
+"\n"
+"Returns:\n"
+"    The number of messages appended, or -1.\n"
+"\n"
+"Raises:\n"
+"    MemoryError: and the like, from appending a message: the messages\n"
+"        appended so far stay, what follows them is in the buffer.\n");
+
+/* Return 1 if getattr(obj, name) is expected, 0 if not, -1 on error. */
+static int
+attr_is(PyObject *obj, PyObject *name, PyObject *expected)
+{
+    PyObject *value = PyObject_GetAttr(obj, name);
+    int result;
+
+    if (value == NULL) {
+        return -1;
+    }
+    result = value == expected;
+    Py_DECREF(value);
+    return result;
+}
+
+/* Return the truth of getattr(obj, name), or -1 on error. */
+static int
+attr_true(PyObject *obj, PyObject *name)
+{
+    PyObject *value = PyObject_GetAttr(obj, name);
+    int result;
+
+    if (value == NULL) {
+        return -1;
+    }
+    result = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return result;
+}
+
+static PyObject *
+receive_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    speedups_state *st = (speedups_state *)PyModule_GetState(module);
+    PyObject *conn, *buffer = NULL, *append = NULL, *max_obj, *compressed = NULL;
+    Py_buffer view;
+    Py_ssize_t pos, count = 0, done = 0;
+    long long max_size;
+    int mask, first = 0, none_fits, ok;
+
+    if (check_nargs("receive_messages", nargs, 5) < 0) {
+        return NULL;
+    }
+    conn = args[0];
+    if ((mask = PyObject_IsTrue(args[3])) < 0) {
+        return NULL;
+    }
+    /* Every condition of the hot path, cheapest and likeliest to fail first. */
+    if ((ok = attr_is(conn, st->state, args[2])) <= 0 ||
+        (ok = attr_is(conn, st->parser, Py_None)) <= 0 ||
+        (ok = attr_is(conn, st->msg_opcode, Py_None)) <= 0 ||
+        (ok = attr_is(conn, st->deflate, Py_None)) <= 0 ||
+        (ok = attr_is(conn, st->probe, Py_None)) <= 0 ||
+        (ok = attr_is(conn, st->pending_failure, Py_None)) <= 0 ||
+        (ok = attr_true(conn, st->plain_messages)) <= 0 ||
+        (ok = !attr_true(conn, st->debug)) <= 0 ||
+        (ok = !attr_true(conn, st->discard)) <= 0 ||
+        (ok = !attr_true(conn, st->output)) <= 0 ||
+        (ok = !attr_true(conn, st->events)) <= 0) {
+        /* !(-1) is 0: an error reads as a failed condition; check it. */
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        return PyLong_FromLong(-1);
+    }
+    buffer = PyObject_GetAttr(conn, st->buffer);
+    if (buffer == NULL) {
+        return NULL;
+    }
+    if (!PyByteArray_CheckExact(buffer) || PyByteArray_GET_SIZE(buffer)) {
+        Py_DECREF(buffer);
+        return PyLong_FromLong(-1);
+    }
+    max_obj = PyObject_GetAttr(conn, st->max_size);
+    if (max_obj == NULL) {
+        Py_DECREF(buffer);
+        return NULL;
+    }
+    none_fits = read_max_size(max_obj, &max_size);
+    Py_DECREF(max_obj);
+    if (none_fits) {
+        Py_DECREF(buffer);
+        return none_fits < 0 ? NULL : PyLong_FromLong(-1);
+    }
+    append = PyObject_GetAttr(args[4], st->append);
+    if (append == NULL) {
+        Py_DECREF(buffer);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(append);
+        Py_DECREF(buffer);
+        return NULL;
+    }
+    pos = parse_run((const unsigned char *)view.buf, view.len, mask, max_size,
+                    1, 0, emit_by_call, append, &first, &compressed, &count,
+                    &done);
+    Py_DECREF(append);
+    /* Without deflate, nothing is compressed. */
+    assert(compressed == NULL);
+    if (done < view.len) {
+        /* What the run didn't take waits in the buffer, for the caller. */
+        Py_ssize_t rest = view.len - done;
+        PyObject *exc_type, *exc_value, *exc_tb;
+
+        PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+        if (PyByteArray_Resize(buffer, rest) == 0) {
+            memcpy(PyByteArray_AS_STRING(buffer),
+                   (const char *)view.buf + done, (size_t)rest);
+        }
+        else if (exc_type != NULL) {
+            /* Report the first error. */
+            PyErr_Clear();
+        }
+        if (exc_type != NULL) {
+            PyErr_Restore(exc_type, exc_value, exc_tb);
+        }
+        if (PyErr_Occurred()) {
+            pos = -1;
+        }
+    }
     PyBuffer_Release(&view);
-    return NULL;
+    Py_DECREF(buffer);
+    if (pos < 0) {
+        return NULL;
+    }
+    return PyLong_FromSsize_t(count);
 }
 
 static PyMethodDef speedups_methods[] = {
@@ -555,13 +772,25 @@ static PyMethodDef speedups_methods[] = {
      encode_frame_doc},
     {"parse_messages", (PyCFunction)(void (*)(void))parse_messages, METH_FASTCALL,
      parse_messages_doc},
+    {"receive_messages", (PyCFunction)(void (*)(void))receive_messages,
+     METH_FASTCALL, receive_messages_doc},
     {NULL, NULL, 0, NULL},
 };
+
+#define STATE_NAMES(X) \
+    X(state, "state") X(debug, "debug") X(discard, "_discard") \
+    X(parser, "_parser") X(probe, "_probe") X(msg_opcode, "_msg_opcode") \
+    X(pending_failure, "pending_failure") X(output, "_output") \
+    X(events, "_events") X(buffer, "_buffer") \
+    X(plain_messages, "_plain_messages") X(deflate, "_deflate") \
+    X(max_size, "max_size") X(append, "append")
 
 static int
 speedups_exec(PyObject *module)
 {
-    PyObject *all = Py_BuildValue("[sss]", "apply_mask", "encode_frame", "parse_messages");
+    speedups_state *st = (speedups_state *)PyModule_GetState(module);
+    PyObject *all = Py_BuildValue("[ssss]", "apply_mask", "encode_frame",
+                                  "parse_messages", "receive_messages");
 
     if (all == NULL) {
         return -1;
@@ -571,10 +800,45 @@ speedups_exec(PyObject *module)
         Py_DECREF(all);
         return -1;
     }
+#define INTERN(field, text) \
+    if ((st->field = PyUnicode_InternFromString(text)) == NULL) { \
+        return -1; \
+    }
+    STATE_NAMES(INTERN)
+#undef INTERN
     return 0;
 }
 
-/* The module has no state: it's safe in subinterpreters and without the GIL. */
+static int
+speedups_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    speedups_state *st = (speedups_state *)PyModule_GetState(module);
+
+#define VISIT(field, text) Py_VISIT(st->field);
+    STATE_NAMES(VISIT)
+#undef VISIT
+    return 0;
+}
+
+static int
+speedups_clear(PyObject *module)
+{
+    speedups_state *st = (speedups_state *)PyModule_GetState(module);
+
+#define CLEAR(field, text) Py_CLEAR(st->field);
+    STATE_NAMES(CLEAR)
+#undef CLEAR
+    return 0;
+}
+
+static void
+speedups_free(void *module)
+{
+    speedups_clear((PyObject *)module);
+}
+
+/* The module state holds only interned names: it's safe in subinterpreters
+   and without the GIL. */
 static PyModuleDef_Slot speedups_slots[] = {
     {Py_mod_exec, (void *)speedups_exec},
 #if PY_VERSION_HEX >= 0x030C0000
@@ -593,12 +857,12 @@ static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT,
     "websockets.speedups",
     speedups_doc,
-    0,
+    sizeof(speedups_state),
     speedups_methods,
     speedups_slots,
-    NULL,
-    NULL,
-    NULL,
+    speedups_traverse,
+    speedups_clear,
+    speedups_free,
 };
 
 PyMODINIT_FUNC

@@ -4,7 +4,7 @@ from typing import Any, List, Optional, Tuple
 
 from _typeshed import ReadableBuffer
 
-__all__ = ["apply_mask", "encode_frame", "parse_messages"]
+__all__ = ["apply_mask", "encode_frame", "parse_messages", "receive_messages"]
 
 def apply_mask(data: ReadableBuffer, mask: ReadableBuffer, /) -> bytes: ...
 def encode_frame(
@@ -19,3 +19,6 @@ def parse_messages(
     deflate: bool,
     /,
 ) -> Tuple[int, int, Optional[bytes]]: ...
+def receive_messages(
+    conn: Any, data: ReadableBuffer, open: Any, mask: bool, messages: Any, /
+) -> int: ...
