@@ -76,6 +76,7 @@ def implementation(
     if name == "python":
         # The asyncio adapter's C receiver too, for tests that import this.
         monkeypatch.setattr(protocol, "_receive_messages", None)
+        monkeypatch.setattr(protocol, "_frame_message", None)
         monkeypatch.setattr(connection, "_parse_messages", None)
         monkeypatch.setattr(connection, "encode_frame", framing._encode_frame_python)
         monkeypatch.setattr(framing, "encode_frame", framing._encode_frame_python)

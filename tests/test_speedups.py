@@ -275,6 +275,7 @@ def test_c_module_exports() -> None:
     assert websockets.speedups.__all__ == [
         "apply_mask",
         "encode_frame",
+        "frame_message",
         "parse_messages",
         "receive_messages",
     ]
@@ -839,6 +840,81 @@ def test_c_receive_messages_argument_errors() -> None:
         receive_messages_c(conn)
     assert receive_messages_c.__text_signature__ == (
         "($module, conn, data, open, mask, messages, /)"
+    )
+
+
+# The encoder of the asyncio adapter, websockets.speedups.frame_message.
+
+frame_message_c: Any = getattr(websockets.utils._speedups, "frame_message", None)
+
+
+@needs_c
+@pytest.mark.parametrize("key", [KEY, None])
+@pytest.mark.parametrize("size", FRAME_SIZES)
+def test_c_frame_message(size: int, key: Optional[bytes]) -> None:
+    conn = receiving_connection(CLIENT)
+    binary = random_bytes(size)
+    text = ("é" * size)[: size // 2] + "x" * (size % 2)
+    ascii = "x" * size
+    assert frame_message_c(conn, binary, OPEN, key) == raw_frame(0x82, binary, key)
+    for message in [text, ascii]:
+        assert frame_message_c(conn, message, OPEN, key) == raw_frame(
+            0x81, message.encode(), key
+        )
+    # The caller writes the frame: nothing is queued in the core.
+    assert conn.data_to_send() == []
+
+
+class Bytes(bytes):
+    pass
+
+
+class Str(str):
+    pass
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "message",
+    [bytearray(b"x"), memoryview(b"x"), Bytes(b"x"), Str("x"), ["x"], None, 1],
+    ids=repr,
+)
+def test_c_frame_message_leaves_other_types_to_python(message: Any) -> None:
+    assert frame_message_c(receiving_connection(), message, OPEN, None) is None
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "name", ["connecting", "closing", "debug", "extension", "fragmenting", "output"]
+)
+def test_c_frame_message_leaves_the_rest_to_the_core(name: str) -> None:
+    conn = receiving_connection(CLIENT)
+    if name == "fragmenting":
+        conn.send_text(b"frag", fin=False)
+        conn.data_to_send()
+    elif name == "output":
+        conn.send_text(b"queued")
+    else:
+        pending(conn, name)
+    output = list(conn._output)
+    assert frame_message_c(conn, b"message", OPEN, KEY) is None
+    assert conn._output == output
+
+
+@needs_c
+def test_c_frame_message_errors() -> None:
+    conn = receiving_connection()
+    with pytest.raises(UnicodeEncodeError):
+        frame_message_c(conn, "\udc80", OPEN, None)
+    with pytest.raises(ValueError, match="^mask must contain 4 bytes$"):
+        frame_message_c(conn, b"", OPEN, b"abc")
+    with pytest.raises(AttributeError):
+        frame_message_c(object(), b"", OPEN, None)
+    message = r"^frame_message\(\) takes 4 positional arguments but 1 were given$"
+    with pytest.raises(TypeError, match=message):
+        frame_message_c(conn)
+    assert (
+        frame_message_c.__text_signature__ == "($module, conn, message, open, key, /)"
     )
 
 

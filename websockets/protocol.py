@@ -34,6 +34,7 @@ from typing import (
     cast,
 )
 
+from . import framing
 from .connection import (
     CLIENT,
     CLOSED,
@@ -73,6 +74,7 @@ READ_SIZE = 2**17 - 1024
 """Most bytes read from an asyncio socket transport at a time."""
 
 _receive_messages = None if _speedups is None else _speedups.receive_messages
+_frame_message = None if _speedups is None else _speedups.frame_message
 
 
 class WebSocketCommonProtocol(asyncio.Protocol):
@@ -502,6 +504,23 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         """
         conn = self.conn
+        frame_message = _frame_message
+        if frame_message is not None:
+            # The C accelerator's hot path: a str or bytes message on an open
+            # connection with nothing pending, in one call. Callgrind
+            # (bench/instructions.py): 14.6k to 12.9k instructions per streamed
+            # 16-byte message, 122.5k to 118.7k per round trip.
+            frame = frame_message(
+                conn,
+                message,
+                OPEN,
+                framing.new_mask_key() if self._side is CLIENT else None,
+            )
+            if frame is not None:
+                cast(asyncio.Transport, self.transport).write(frame)
+                if self._paused_writing:
+                    await self._drain()
+                return
         if conn.state is not OPEN:
             await self.ensure_open()
         if type(message) is bytes:

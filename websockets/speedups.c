@@ -204,6 +204,46 @@ apply_mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/*
+ * Write the header of a frame to header: its first byte, the payload length
+ * and the masking key unless key is NULL. Return its size.
+ */
+static Py_ssize_t
+write_header(unsigned char header[14], unsigned char head, uint64_t length,
+             const unsigned char *key)
+{
+    Py_ssize_t header_size;
+
+    /* RFC 6455 5.2: 7 bits, then 16 bits after 126, then 64 bits after 127,
+       in network byte order. */
+    header[0] = head;
+    if (length < 126) {
+        header[1] = (unsigned char)length;
+        header_size = 2;
+    }
+    else if (length < 65536) {
+        header[1] = 126;
+        header[2] = (unsigned char)(length >> 8);
+        header[3] = (unsigned char)length;
+        header_size = 4;
+    }
+    else {
+        int i;
+
+        header[1] = 127;
+        for (i = 0; i < 8; i++) {
+            header[2 + i] = (unsigned char)(length >> (56 - 8 * i));
+        }
+        header_size = 10;
+    }
+    if (key != NULL) {
+        header[1] |= 0x80;
+        memcpy(header + header_size, key, 4);
+        header_size += 4;
+    }
+    return header_size;
+}
+
 PyDoc_STRVAR(encode_frame_doc,
 "encode_frame($module, head, data, key, /)\n"
 "--\n"
@@ -226,7 +266,6 @@ encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     unsigned char key[4];
     unsigned char header[14];
     Py_ssize_t header_size, size;
-    uint64_t length;
     long head;
     int masked;
     PyObject *result;
@@ -253,34 +292,8 @@ encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (PyObject_GetBuffer(args[1], &data, PyBUF_FULL_RO) < 0) {
         return NULL;
     }
-    /* RFC 6455 5.2: 7 bits, then 16 bits after 126, then 64 bits after 127,
-       in network byte order. */
-    length = (uint64_t)data.len;
-    header[0] = (unsigned char)head;
-    if (length < 126) {
-        header[1] = (unsigned char)length;
-        header_size = 2;
-    }
-    else if (length < 65536) {
-        header[1] = 126;
-        header[2] = (unsigned char)(length >> 8);
-        header[3] = (unsigned char)length;
-        header_size = 4;
-    }
-    else {
-        int i;
-
-        header[1] = 127;
-        for (i = 0; i < 8; i++) {
-            header[2 + i] = (unsigned char)(length >> (56 - 8 * i));
-        }
-        header_size = 10;
-    }
-    if (masked) {
-        header[1] |= 0x80;
-        memcpy(header + header_size, key, 4);
-        header_size += 4;
-    }
+    header_size = write_header(header, (unsigned char)head, (uint64_t)data.len,
+                               masked ? key : NULL);
 
     /* Check the total size before allocating it. */
     if (data.len > PY_SSIZE_T_MAX - header_size) {
@@ -302,11 +315,12 @@ encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
-/* What the module keeps: the attribute names read by receive_messages. */
+/* What the module keeps: the attribute names that the adapter's hot path
+   reads, in receive_messages and frame_message. */
 typedef struct {
     PyObject *state, *debug, *discard, *parser, *probe, *msg_opcode,
         *pending_failure, *output, *events, *buffer, *plain_messages, *deflate,
-        *max_size, *append;
+        *max_size, *append, *extensions, *send_fragmented;
 } speedups_state;
 
 /* Append a message to the sink: a list, or a callable such as deque.append. */
@@ -765,6 +779,90 @@ receive_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSsize_t(count);
 }
 
+PyDoc_STRVAR(frame_message_doc,
+"frame_message($module, conn, message, open, key, /)\n"
+"--\n"
+"\n"
+"Encode ``message`` as one frame for ``conn``, a\n"
+"websockets.connection.Connection, on the asyncio adapter's hot path: a\n"
+"``str`` as a Text frame, ``bytes`` as a Binary frame, masked with the\n"
+"4-byte ``key`` unless it's ``None``. The caller writes the frame itself.\n"
+"\n"
+"This applies only when nothing is pending in ``conn``: state ``open``, no\n"
+"extension, no fragmented message being sent, no debug logs, no output\n"
+"waiting. Else, or for another type of message, the result is ``None``.\n"
+"\n"
+"Raises:\n"
+"    UnicodeEncodeError: if ``message`` has a lone surrogate.\n"
+"    ValueError: if ``key`` isn't 4 bytes long.\n");
+
+static PyObject *
+frame_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    speedups_state *st = (speedups_state *)PyModule_GetState(module);
+    PyObject *conn, *message, *result;
+    const char *payload;
+    Py_ssize_t length, header_size;
+    unsigned char head, key[4], header[14], *out;
+    int masked, ok;
+
+    if (check_nargs("frame_message", nargs, 4) < 0) {
+        return NULL;
+    }
+    conn = args[0];
+    message = args[1];
+    if (PyBytes_CheckExact(message)) {
+        head = 0x82;
+    }
+    else if (PyUnicode_CheckExact(message)) {
+        head = 0x81;
+    }
+    else {
+        Py_RETURN_NONE;
+    }
+    if ((ok = attr_is(conn, st->state, args[2])) <= 0 ||
+        (ok = !attr_true(conn, st->extensions)) <= 0 ||
+        (ok = !attr_true(conn, st->send_fragmented)) <= 0 ||
+        (ok = !attr_true(conn, st->debug)) <= 0 ||
+        (ok = !attr_true(conn, st->output)) <= 0) {
+        /* !(-1) is 0: an error reads as a failed condition; check it. */
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    masked = args[3] != Py_None;
+    if (masked && read_key(args[3], key) < 0) {
+        return NULL;
+    }
+    if (head == 0x82) {
+        payload = PyBytes_AS_STRING(message);
+        length = PyBytes_GET_SIZE(message);
+    }
+    /* The UTF-8 of an ASCII string is the string itself: no copy. */
+    else if ((payload = PyUnicode_AsUTF8AndSize(message, &length)) == NULL) {
+        return NULL;
+    }
+    header_size = write_header(header, head, (uint64_t)length, masked ? key : NULL);
+    /* Check the total size before allocating it. */
+    if (length > PY_SSIZE_T_MAX - header_size) {
+        return PyErr_NoMemory();
+    }
+    result = PyBytes_FromStringAndSize(NULL, header_size + length);
+    if (result == NULL) {
+        return NULL;
+    }
+    out = (unsigned char *)PyBytes_AS_STRING(result);
+    memcpy(out, header, (size_t)header_size);
+    if (masked) {
+        mask_bytes(out + header_size, (const unsigned char *)payload, length, key);
+    }
+    else if (length) {
+        memcpy(out + header_size, payload, (size_t)length);
+    }
+    return result;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask, METH_FASTCALL,
      apply_mask_doc},
@@ -774,6 +872,8 @@ static PyMethodDef speedups_methods[] = {
      parse_messages_doc},
     {"receive_messages", (PyCFunction)(void (*)(void))receive_messages,
      METH_FASTCALL, receive_messages_doc},
+    {"frame_message", (PyCFunction)(void (*)(void))frame_message, METH_FASTCALL,
+     frame_message_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -783,14 +883,16 @@ static PyMethodDef speedups_methods[] = {
     X(pending_failure, "pending_failure") X(output, "_output") \
     X(events, "_events") X(buffer, "_buffer") \
     X(plain_messages, "_plain_messages") X(deflate, "_deflate") \
-    X(max_size, "max_size") X(append, "append")
+    X(max_size, "max_size") X(append, "append") X(extensions, "extensions") \
+    X(send_fragmented, "_send_fragmented")
 
 static int
 speedups_exec(PyObject *module)
 {
     speedups_state *st = (speedups_state *)PyModule_GetState(module);
-    PyObject *all = Py_BuildValue("[ssss]", "apply_mask", "encode_frame",
-                                  "parse_messages", "receive_messages");
+    PyObject *all = Py_BuildValue("[sssss]", "apply_mask", "encode_frame",
+                                  "frame_message", "parse_messages",
+                                  "receive_messages");
 
     if (all == NULL) {
         return -1;

@@ -4,7 +4,13 @@ from typing import Any, List, Optional, Tuple
 
 from _typeshed import ReadableBuffer
 
-__all__ = ["apply_mask", "encode_frame", "parse_messages", "receive_messages"]
+__all__ = [
+    "apply_mask",
+    "encode_frame",
+    "frame_message",
+    "parse_messages",
+    "receive_messages",
+]
 
 def apply_mask(data: ReadableBuffer, mask: ReadableBuffer, /) -> bytes: ...
 def encode_frame(
@@ -22,3 +28,6 @@ def parse_messages(
 def receive_messages(
     conn: Any, data: ReadableBuffer, open: Any, mask: bool, messages: Any, /
 ) -> int: ...
+def frame_message(
+    conn: Any, message: Any, open: Any, key: Optional[ReadableBuffer], /
+) -> Optional[bytes]: ...
