@@ -330,6 +330,8 @@ async def scenario(executable: str, directory: pathlib.Path) -> None:
         await alice.wait_until(has_value(1))
         await alice.click("plus")
         await bob.wait_until(has_value(2))
+        # Else Alice may still show the 1 of her first click, below.
+        await alice.wait_until(has_value(2))
         await bob.click("minus")
         await alice.wait_until(has_value(1))
         assert demo.value == 1

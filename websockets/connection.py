@@ -353,9 +353,10 @@ class Connection:
     def send_text(self, data: bytes, fin: bool = True) -> None:
         """Send a Text frame, already encoded in UTF-8, starting a message."""
         if (
-            fin
+            not self.extensions
+            and fin
             and self.state is OPEN
-            and not (self.extensions or self._send_fragmented or self.debug)
+            and not (self._send_fragmented or self.debug)
         ):
             # The common case, as _send_data() would do it with fewer steps.
             self._output.append(encode_frame(0x81, data, self.side is CLIENT))
@@ -365,9 +366,10 @@ class Connection:
     def send_binary(self, data: bytes, fin: bool = True) -> None:
         """Send a Binary frame, starting a message."""
         if (
-            fin
+            not self.extensions
+            and fin
             and self.state is OPEN
-            and not (self.extensions or self._send_fragmented or self.debug)
+            and not (self._send_fragmented or self.debug)
         ):
             self._output.append(encode_frame(0x82, data, self.side is CLIENT))
             return

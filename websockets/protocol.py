@@ -44,7 +44,6 @@ from .connection import (
     SERVER,
     CloseReason,
     Connection,
-    Event,
     Side,
     State,
 )
@@ -505,7 +504,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         """
         conn = self.conn
         frame_message = _frame_message
-        if frame_message is not None:
+        if frame_message is not None and not conn.extensions:
             # The C accelerator's hot path: a str or bytes message on an open
             # connection with nothing pending, in one call. Callgrind
             # (bench/instructions.py): 14.6k to 12.9k instructions per streamed
@@ -719,7 +718,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         """Feed received bytes to the core, or to the opening handshake."""
         conn = self.conn
         receive = _receive_messages
-        if receive is not None:
+        if receive is not None and not conn.extensions:
             # The C accelerator's hot path, for an open connection with
             # nothing pending: the whole messages at the start of data go
             # to the queue in one call, the rest to the core's buffer.
@@ -805,40 +804,29 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def _process(self) -> None:
         """Write the core's output and dispatch its events."""
         conn = self.conn
-        if conn.state is not OPEN or conn._output or conn.pending_failure is not None:
-            # The core answered a ping, or the connection is closing or failing.
-            self._process_all()
-            return
-        # The hot path: messages only. The adapter reads the core's queue
-        # directly, as events_received() would.
+        # Off the hot path: the core answered a ping, or the connection is
+        # closing or failing.
+        busy = conn.state is not OPEN or conn._output or conn.pending_failure
+        if busy:
+            self._flush()
         events = conn._events
         if events:
-            conn._events = []
-            self._dispatch(events)
-
-    def _process_all(self) -> None:
-        conn = self.conn
-        self._flush()
-        events = conn.events_received()
-        if events:
-            self._dispatch(events)
-        if conn.pending_failure is not None:
-            self._hold_failure()
-        if conn.state is not OPEN and not conn.receiving:
-            self._wake_recv()
-            self._resume_reading()
-            self._update_compat_futures()
-
-    def _dispatch(self, events: List[Event]) -> None:
-        """Queue the messages among ``events`` for :meth:`recv`; take pongs."""
-        messages = self.messages
-        for event in events:
-            if type(event) is Frame:
-                if event.opcode == OP_PONG:
-                    self._receive_pong(event.data)
-            else:
-                messages.append(event)  # type: ignore[arg-type]
-        self._queued()
+            conn._events = []  # what events_received() does, without a call
+            messages = self.messages
+            for event in events:
+                if type(event) is Frame:
+                    if event.opcode == OP_PONG:
+                        self._receive_pong(event.data)
+                else:
+                    messages.append(event)  # type: ignore[arg-type]
+            self._queued()
+        if busy:
+            if conn.pending_failure is not None:
+                self._hold_failure()
+            if conn.state is not OPEN and not conn.receiving:
+                self._wake_recv()
+                self._resume_reading()
+                self._update_compat_futures()
 
     def _queued(self) -> None:
         """Wake :meth:`recv` for new messages; apply backpressure."""

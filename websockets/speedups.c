@@ -319,8 +319,8 @@ encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
    reads, in receive_messages and frame_message. */
 typedef struct {
     PyObject *state, *debug, *discard, *parser, *probe, *msg_opcode,
-        *pending_failure, *output, *events, *buffer, *plain_messages, *deflate,
-        *max_size, *append, *extensions, *send_fragmented;
+        *pending_failure, *output, *events, *buffer, *max_size, *append,
+        *extensions, *send_fragmented;
 } speedups_state;
 
 /* Append a message to the sink: a list, or a callable such as deque.append. */
@@ -633,15 +633,15 @@ PyDoc_STRVAR(receive_messages_doc,
 "\n"
 "Receive ``data`` into ``conn``, a websockets.connection.Connection, on its\n"
 "hot path: the whole messages at the start of ``data`` (as parse_messages\n"
-"finds them, without compression) go straight to ``messages.append``; the\n"
+"finds them) go straight to ``messages.append``; the\n"
 "rest goes to the connection's receive buffer, for ``conn.receive_data(b'')``\n"
 "to parse. ``open`` is the OPEN state and ``mask`` tells whether frames\n"
 "must be masked (on a server).\n"
 "\n"
 "This applies only when nothing is pending in ``conn``: state ``open``, no\n"
-"debug logs, nothing buffered or being parsed, no fragmented message, no\n"
-"failure, no event or output waiting, no extension but permessage-deflate\n"
-"and that not negotiated. Else nothing happens and the result is -1.\n"
+"extension, no debug logs, nothing buffered or being parsed, no fragmented\n"
+"message, no failure, no event or output waiting. Else nothing happens and\n"
+"the result is -1.\n"
 "\n"
 "Returns:\n"
 "    The number of messages appended, or -1.\n"
@@ -701,10 +701,9 @@ receive_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if ((ok = attr_is(conn, st->state, args[2])) <= 0 ||
         (ok = attr_is(conn, st->parser, Py_None)) <= 0 ||
         (ok = attr_is(conn, st->msg_opcode, Py_None)) <= 0 ||
-        (ok = attr_is(conn, st->deflate, Py_None)) <= 0 ||
         (ok = attr_is(conn, st->probe, Py_None)) <= 0 ||
         (ok = attr_is(conn, st->pending_failure, Py_None)) <= 0 ||
-        (ok = attr_true(conn, st->plain_messages)) <= 0 ||
+        (ok = !attr_true(conn, st->extensions)) <= 0 ||
         (ok = !attr_true(conn, st->debug)) <= 0 ||
         (ok = !attr_true(conn, st->discard)) <= 0 ||
         (ok = !attr_true(conn, st->output)) <= 0 ||
@@ -882,7 +881,6 @@ static PyMethodDef speedups_methods[] = {
     X(parser, "_parser") X(probe, "_probe") X(msg_opcode, "_msg_opcode") \
     X(pending_failure, "pending_failure") X(output, "_output") \
     X(events, "_events") X(buffer, "_buffer") \
-    X(plain_messages, "_plain_messages") X(deflate, "_deflate") \
     X(max_size, "max_size") X(append, "append") X(extensions, "extensions") \
     X(send_fragmented, "_send_fragmented")
 
