@@ -407,6 +407,18 @@ async def test_client_sends_masked_message(fixed_mask: None) -> None:
     assert transport.written == bytes.fromhex("818537fa213d7f9f4d5158")
 
 
+@async_test
+async def test_side_set_on_the_instance(fixed_mask: None) -> None:
+    # As websockets 8.1's tests do: the connection's side decides masking,
+    # on the C paths too, not the class's.
+    ws, transport = make(SERVER)
+    ws.is_client = True
+    await ws.send("Hello")
+    assert transport.written == bytes.fromhex("818537fa213d7f9f4d5158")
+    ws.data_received(bytes.fromhex("810548656c6c6f"))  # unmasked, from a server
+    assert await ws.recv() == "Hello"
+
+
 @pytest.mark.parametrize(
     "message",
     # Factories: the fixture implementation runs each test twice.

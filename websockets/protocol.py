@@ -513,7 +513,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 conn,
                 message,
                 OPEN,
-                framing.new_mask_key() if self._side is CLIENT else None,
+                framing.new_mask_key() if conn.side is CLIENT else None,
             )
             if frame is not None:
                 cast(asyncio.Transport, self.transport).write(frame)
@@ -724,7 +724,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             # to the queue in one call, the rest to the core's buffer.
             # Callgrind (bench/instructions.py echo): 127.7k to 122.5k
             # instructions per 16-byte round trip, both ends.
-            count = receive(conn, data, OPEN, self._side is SERVER, self.messages)
+            count = receive(conn, data, OPEN, conn.side is SERVER, self.messages)
             if count >= 0:
                 if conn._buffer:
                     # What came after them, for the core: a control frame,
