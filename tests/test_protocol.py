@@ -2,6 +2,7 @@
 
 import array
 import asyncio
+import collections
 import logging
 import socket
 from typing import (
@@ -2216,6 +2217,33 @@ async def test_violation_after_unread_message_fails_after_close_timeout(
     assert ws.conn.close_sent_code == 1002
     # The message is still there for the application.
     assert await ws.recv() == "unread"
+
+
+@virtual_clock
+async def test_error_in_the_c_receiver_fails_with_1011(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if protocol._receive_messages is None:
+        pytest.skip("the C receiver only")
+
+    class Queue(collections.deque):  # type: ignore[type-arg]
+        def append(self, message: Any) -> None:
+            if message == "two":
+                raise MemoryError
+            super().append(message)
+
+    ws, transport = make(close_timeout=5)
+    ws.messages = Queue()
+    with caplog.at_level(logging.ERROR, "websockets.protocol"):
+        ws.data_received(
+            frame_in(SERVER, OP_TEXT, b"one") + frame_in(SERVER, OP_TEXT, b"two")
+        )
+    assert "unexpected error while receiving" in caplog.text
+    # As when the core fails: the message before the error is read first.
+    assert await ws.recv() == "one"
+    await asyncio.sleep(0)
+    assert close_frame(1011, "internal error") in output(ws, transport)
+    assert ws.conn.close_sent_code == 1011
 
 
 @pytest.mark.parametrize("side", SIDES)

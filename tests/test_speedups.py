@@ -775,6 +775,8 @@ def pending(conn: Connection, name: str) -> None:
         conn._deflate = conn.extensions[0]
     elif name == "none_fits":
         conn.max_size = -1
+    elif name == "float_max_size":
+        conn.max_size = float("inf")  # type: ignore[assignment]
     else:  # pragma: no cover
         raise AssertionError(name)
 
@@ -794,6 +796,7 @@ def pending(conn: Connection, name: str) -> None:
         "events",
         "extension",
         "none_fits",
+        "float_max_size",
     ],
 )
 def test_c_receive_messages_leaves_the_rest_to_the_core(name: str) -> None:
@@ -899,6 +902,15 @@ def test_c_frame_message_leaves_the_rest_to_the_core(name: str) -> None:
     output = list(conn._output)
     assert frame_message_c(conn, b"message", OPEN, KEY) is None
     assert conn._output == output
+
+
+@needs_c
+def test_c_frame_message_keeps_no_utf8_copy_in_the_string() -> None:
+    message = "é" * 1000
+    size = sys.getsizeof(message)
+    frame = frame_message_c(receiving_connection(), message, OPEN, None)
+    assert frame == raw_frame(0x81, message.encode(), None)
+    assert sys.getsizeof(message) == size
 
 
 @needs_c

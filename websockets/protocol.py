@@ -724,7 +724,16 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             # to the queue in one call, the rest to the core's buffer.
             # Callgrind (bench/instructions.py echo): 127.7k to 122.5k
             # instructions per 16-byte round trip, both ends.
-            count = receive(conn, data, OPEN, conn.side is SERVER, self.messages)
+            try:
+                count = receive(conn, data, OPEN, conn.side is SERVER, self.messages)
+            except Exception as exc:
+                # Out of memory, say: fail as the core does (close code
+                # 1011), after the messages queued before the error.
+                logger.error("unexpected error while receiving", exc_info=True)
+                conn._fail_on(exc, 1011, CloseReason.INTERNAL_ERROR)
+                self._process()
+                self._queued()
+                return
             if count >= 0:
                 if conn._buffer:
                     # What came after them, for the core: a control frame,

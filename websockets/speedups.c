@@ -727,7 +727,9 @@ receive_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(buffer);
         return NULL;
     }
-    none_fits = read_max_size(max_obj, &max_size);
+    /* Anything but an int or None: the core's Python compares it. */
+    none_fits = max_obj == Py_None || PyLong_Check(max_obj)
+                    ? read_max_size(max_obj, &max_size) : 1;
     Py_DECREF(max_obj);
     if (none_fits) {
         Py_DECREF(buffer);
@@ -754,12 +756,22 @@ receive_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_ssize_t rest = view.len - done;
         PyObject *exc_type, *exc_value, *exc_tb;
 
+        int resized;
+
         PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
-        if (PyByteArray_Resize(buffer, rest) == 0) {
+        /* Without the GIL, as bytearray's own methods do. */
+#if PY_VERSION_HEX >= 0x030D0000
+        Py_BEGIN_CRITICAL_SECTION(buffer);
+#endif
+        resized = PyByteArray_Resize(buffer, rest) == 0;
+        if (resized) {
             memcpy(PyByteArray_AS_STRING(buffer),
                    (const char *)view.buf + done, (size_t)rest);
         }
-        else if (exc_type != NULL) {
+#if PY_VERSION_HEX >= 0x030D0000
+        Py_END_CRITICAL_SECTION();
+#endif
+        if (!resized && exc_type != NULL) {
             /* Report the first error. */
             PyErr_Clear();
         }
@@ -799,7 +811,7 @@ static PyObject *
 frame_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     speedups_state *st = (speedups_state *)PyModule_GetState(module);
-    PyObject *conn, *message, *result;
+    PyObject *conn, *message, *result, *encoded = NULL;
     const char *payload;
     Py_ssize_t length, header_size;
     unsigned char head, key[4], header[14], *out;
@@ -838,17 +850,29 @@ frame_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         payload = PyBytes_AS_STRING(message);
         length = PyBytes_GET_SIZE(message);
     }
-    /* The UTF-8 of an ASCII string is the string itself: no copy. */
-    else if ((payload = PyUnicode_AsUTF8AndSize(message, &length)) == NULL) {
-        return NULL;
+    else if (PyUnicode_IS_ASCII(message)) {
+        /* The UTF-8 of an ASCII string is the string itself: no copy. */
+        payload = (const char *)PyUnicode_DATA(message);
+        length = PyUnicode_GET_LENGTH(message);
+    }
+    else {
+        /* A temporary copy: PyUnicode_AsUTF8AndSize() would keep one in the
+           string for as long as it lives. */
+        if ((encoded = PyUnicode_AsUTF8String(message)) == NULL) {
+            return NULL;
+        }
+        payload = PyBytes_AS_STRING(encoded);
+        length = PyBytes_GET_SIZE(encoded);
     }
     header_size = write_header(header, head, (uint64_t)length, masked ? key : NULL);
     /* Check the total size before allocating it. */
     if (length > PY_SSIZE_T_MAX - header_size) {
+        Py_XDECREF(encoded);
         return PyErr_NoMemory();
     }
     result = PyBytes_FromStringAndSize(NULL, header_size + length);
     if (result == NULL) {
+        Py_XDECREF(encoded);
         return NULL;
     }
     out = (unsigned char *)PyBytes_AS_STRING(result);
@@ -859,6 +883,7 @@ frame_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     else if (length) {
         memcpy(out + header_size, payload, (size_t)length);
     }
+    Py_XDECREF(encoded);
     return result;
 }
 
