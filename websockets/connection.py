@@ -352,27 +352,10 @@ class Connection:
 
     def send_text(self, data: bytes, fin: bool = True) -> None:
         """Send a Text frame, already encoded in UTF-8, starting a message."""
-        if (
-            not self.extensions
-            and fin
-            and self.state is OPEN
-            and not (self._send_fragmented or self.debug)
-        ):
-            # The common case, as _send_data() would do it with fewer steps.
-            self._output.append(encode_frame(0x81, data, self.side is CLIENT))
-            return
         self._send_data(OP_TEXT, data, fin)
 
     def send_binary(self, data: bytes, fin: bool = True) -> None:
         """Send a Binary frame, starting a message."""
-        if (
-            not self.extensions
-            and fin
-            and self.state is OPEN
-            and not (self._send_fragmented or self.debug)
-        ):
-            self._output.append(encode_frame(0x82, data, self.side is CLIENT))
-            return
         self._send_data(OP_BINARY, data, fin)
 
     def send_continuation(self, data: bytes, fin: bool) -> None:

@@ -244,6 +244,32 @@ write_header(unsigned char header[14], unsigned char head, uint64_t length,
     return header_size;
 }
 
+/*
+ * Return a new bytes object holding a frame's header, with room for its
+ * payload of length bytes at *payload, for the caller to fill; or NULL
+ * with an exception set.
+ */
+static PyObject *
+new_frame(unsigned char head, Py_ssize_t length, const unsigned char *key,
+          unsigned char **payload)
+{
+    unsigned char header[14];
+    Py_ssize_t header_size = write_header(header, head, (uint64_t)length, key);
+    PyObject *result;
+
+    /* Check the total size before allocating it. */
+    if (length > PY_SSIZE_T_MAX - header_size) {
+        return PyErr_NoMemory();
+    }
+    result = PyBytes_FromStringAndSize(NULL, header_size + length);
+    if (result == NULL) {
+        return NULL;
+    }
+    memcpy(PyBytes_AS_STRING(result), header, (size_t)header_size);
+    *payload = (unsigned char *)PyBytes_AS_STRING(result) + header_size;
+    return result;
+}
+
 PyDoc_STRVAR(encode_frame_doc,
 "encode_frame($module, head, data, key, /)\n"
 "--\n"
@@ -264,8 +290,6 @@ encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_buffer data;
     unsigned char key[4];
-    unsigned char header[14];
-    Py_ssize_t header_size, size;
     long head;
     int masked;
     PyObject *result;
@@ -292,23 +316,8 @@ encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (PyObject_GetBuffer(args[1], &data, PyBUF_FULL_RO) < 0) {
         return NULL;
     }
-    header_size = write_header(header, (unsigned char)head, (uint64_t)data.len,
-                               masked ? key : NULL);
-
-    /* Check the total size before allocating it. */
-    if (data.len > PY_SSIZE_T_MAX - header_size) {
-        PyBuffer_Release(&data);
-        return PyErr_NoMemory();
-    }
-    size = header_size + data.len;
-    result = PyBytes_FromStringAndSize(NULL, size);
-    if (result == NULL) {
-        PyBuffer_Release(&data);
-        return NULL;
-    }
-    out = (unsigned char *)PyBytes_AS_STRING(result);
-    memcpy(out, header, (size_t)header_size);
-    if (write_payload(out + header_size, &data, masked ? key : NULL) < 0) {
+    result = new_frame((unsigned char)head, data.len, masked ? key : NULL, &out);
+    if (result != NULL && write_payload(out, &data, masked ? key : NULL) < 0) {
         Py_CLEAR(result);
     }
     PyBuffer_Release(&data);
@@ -813,8 +822,8 @@ frame_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     speedups_state *st = (speedups_state *)PyModule_GetState(module);
     PyObject *conn, *message, *result, *encoded = NULL;
     const char *payload;
-    Py_ssize_t length, header_size;
-    unsigned char head, key[4], header[14], *out;
+    Py_ssize_t length;
+    unsigned char head, key[4], *out;
     int masked, ok;
 
     if (check_nargs("frame_message", nargs, 4) < 0) {
@@ -864,24 +873,14 @@ frame_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         payload = PyBytes_AS_STRING(encoded);
         length = PyBytes_GET_SIZE(encoded);
     }
-    header_size = write_header(header, head, (uint64_t)length, masked ? key : NULL);
-    /* Check the total size before allocating it. */
-    if (length > PY_SSIZE_T_MAX - header_size) {
-        Py_XDECREF(encoded);
-        return PyErr_NoMemory();
-    }
-    result = PyBytes_FromStringAndSize(NULL, header_size + length);
-    if (result == NULL) {
-        Py_XDECREF(encoded);
-        return NULL;
-    }
-    out = (unsigned char *)PyBytes_AS_STRING(result);
-    memcpy(out, header, (size_t)header_size);
-    if (masked) {
-        mask_bytes(out + header_size, (const unsigned char *)payload, length, key);
-    }
-    else if (length) {
-        memcpy(out + header_size, payload, (size_t)length);
+    result = new_frame(head, length, masked ? key : NULL, &out);
+    if (result != NULL) {
+        if (masked) {
+            mask_bytes(out, (const unsigned char *)payload, length, key);
+        }
+        else if (length) {
+            memcpy(out, payload, (size_t)length);
+        }
     }
     Py_XDECREF(encoded);
     return result;
